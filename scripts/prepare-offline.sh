@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Prepares a machine with no container registry and no upstream source hosts for
+# levitate-docker's `offline` profile. Idempotent: safe to run again.
+#
+#   1. a Docker engine (Debian's docker.io), installed if missing, started if not running
+#   2. a base image (levitate/debian-base:bookworm) made by debootstrap + docker import
+#   3. the source mirror, filled from Debian's archive:
+#        busybox-1.35.0.tar.bz2     (Debian's orig tarball, byte-identical to upstream)
+#        linux-source-6.1.tar.xz    (Debian's 6.1 kernel tree, from linux-source-6.1)
+#      OpenRC's source is not in Debian's archive; put openrc-0.54.tar.gz there yourself.
+#
+# Needs root and apt. Environment:
+#   LEVITATE_CACHE   cache root (default: ~/.cache/levitate-docker); the mirror is $LEVITATE_CACHE/mirror
+#   LEVITATE_BASE_IMAGE  tag of the base image to make (default: levitate/debian-base:bookworm)
+set -euo pipefail
+
+CACHE="${LEVITATE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/levitate-docker}"
+MIRROR="${LEVITATE_MIRROR:-$CACHE/mirror}"
+BASE_IMAGE="${LEVITATE_BASE_IMAGE:-levitate/debian-base:bookworm}"
+LINUX_DEB_VERSION="6.1.192-2"
+BUSYBOX_VERSION="1.35.0"
+
+log() { printf '[prepare] %s\n' "$*" >&2; }
+die() { printf '[prepare] error: %s\n' "$*" >&2; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "run as root (it installs packages and starts dockerd)"
+
+apt_updated=0
+apt_install() {
+  local missing=()
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ $apt_updated = 0 ]; then apt-get update -qq; apt_updated=1; fi
+  log "installing ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# --- 1. Docker engine -------------------------------------------------------
+start_engine() {
+  if docker info >/dev/null 2>&1; then log "docker engine is running"; return 0; fi
+  command -v dockerd >/dev/null 2>&1 || apt_install docker.io
+  if [ -f /var/run/docker.pid ]; then
+    pid="$(cat /var/run/docker.pid 2>/dev/null || true)"
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+      log "dockerd (pid $pid) is starting; waiting"
+    else
+      log "removing stale /var/run/docker.pid"
+      rm -f /var/run/docker.pid
+    fi
+  fi
+  if ! pgrep -x dockerd >/dev/null 2>&1; then
+    log "starting dockerd (log: /var/log/dockerd.log)"
+    rm -f /var/run/containerd/containerd.pid 2>/dev/null || true
+    nohup dockerd >/var/log/dockerd.log 2>&1 </dev/null &
+  fi
+  for _ in $(seq 1 60); do
+    docker info >/dev/null 2>&1 && { log "docker engine is ready"; return 0; }
+    sleep 1
+  done
+  tail -20 /var/log/dockerd.log >&2 || true
+  die "dockerd did not become ready in 60 s (see /var/log/dockerd.log)"
+}
+
+# --- 2. base image ----------------------------------------------------------
+make_base_image() {
+  if docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
+    log "base image $BASE_IMAGE exists"; return 0
+  fi
+  apt_install debootstrap
+  local dir; dir="$(mktemp -d /tmp/levitate-rootfs.XXXXXX)"
+  trap 'rm -rf "$dir"' RETURN
+  # Use the machine's own configured Debian mirror (no host named here).
+  local mirror_url
+  mirror_url="$(grep -rhoE '^(URIs:|deb) +[a-z]+://[^ ]+/debian/?( |$)' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null \
+      | grep -v security | head -1 | awk '{print $2}' || true)"
+  [ -n "$mirror_url" ] || die "no Debian mirror found in /etc/apt/sources.list*"
+  log "debootstrap minbase bookworm (from the configured mirror) into $dir"
+  debootstrap --variant=minbase bookworm "$dir" "$mirror_url" >/tmp/levitate-debootstrap.log 2>&1 \
+    || { tail -20 /tmp/levitate-debootstrap.log >&2; die "debootstrap failed (log: /tmp/levitate-debootstrap.log)"; }
+  # Carry the machine's apt sources into the image so `apt-get install` in
+  # Dockerfile.toolchain reaches the same archive.
+  rm -f "$dir/etc/apt/sources.list"
+  mkdir -p "$dir/etc/apt/sources.list.d"
+  for f in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list; do
+    [ -f "$f" ] && grep -q debian "$f" && cp "$f" "$dir/etc/apt/sources.list.d/$(basename "$f" .list)$( [[ $f == *.list ]] && echo .list || true)"
+  done
+  log "importing $BASE_IMAGE"
+  tar -C "$dir" -c . | docker import -c 'CMD ["/bin/bash"]' -c 'ENV LANG=C.UTF-8' - "$BASE_IMAGE" >/dev/null
+  docker image inspect "$BASE_IMAGE" >/dev/null || die "docker import did not produce $BASE_IMAGE"
+}
+
+# --- 3. source mirror -------------------------------------------------------
+place() { # place SRC NAME: atomic copy into the mirror
+  local tmp="$MIRROR/.$2.partial.$$"
+  cp "$1" "$tmp" && mv -f "$tmp" "$MIRROR/$2"
+}
+
+fill_mirror() {
+  mkdir -p "$MIRROR"
+  local work; work="$(mktemp -d /tmp/levitate-mirror.XXXXXX)"
+  trap 'rm -rf "$work"' RETURN
+  if [ ! -s "$MIRROR/busybox-$BUSYBOX_VERSION.tar.bz2" ]; then
+    if ! grep -rqs '^Types: deb-src' /etc/apt/sources.list.d/ && ! grep -qs '^deb-src' /etc/apt/sources.list; then
+      log "adding a deb-src entry (a copy of the machine's Debian entry)"
+      sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources > /etc/apt/sources.list.d/levitate-deb-src.sources
+      apt_updated=0
+    fi
+    if [ $apt_updated = 0 ]; then apt-get update -qq; apt_updated=1; fi
+    log "downloading BusyBox $BUSYBOX_VERSION source from Debian's archive"
+    (cd "$work" && apt-get source --download-only "busybox=1:$BUSYBOX_VERSION-4" >/dev/null 2>&1 \
+      || apt-get source --download-only busybox >/dev/null)
+    place "$work/busybox_$BUSYBOX_VERSION.orig.tar.bz2" "busybox-$BUSYBOX_VERSION.tar.bz2"
+  fi
+  if [ ! -s "$MIRROR/linux-source-6.1.tar.xz" ]; then
+    if [ $apt_updated = 0 ]; then apt-get update -qq; apt_updated=1; fi
+    log "downloading linux-source-6.1=$LINUX_DEB_VERSION from Debian's archive"
+    (cd "$work" && apt-get download "linux-source-6.1=$LINUX_DEB_VERSION" >/dev/null)
+    dpkg-deb --fsys-tarfile "$work"/linux-source-6.1_*.deb | tar -x -C "$work" ./usr/src/linux-source-6.1.tar.xz
+    place "$work/usr/src/linux-source-6.1.tar.xz" "linux-source-6.1.tar.xz"
+  fi
+  log "mirror $MIRROR:"
+  (cd "$MIRROR" && ls -1 | sed 's/^/[prepare]   /' >&2)
+  [ -s "$MIRROR/openrc-0.54.tar.gz" ] || log "note: $MIRROR/openrc-0.54.tar.gz is absent: the OpenRC flavour cannot be built until it is there"
+}
+
+case "${1:-all}" in
+  engine) start_engine ;;
+  base) start_engine; make_base_image ;;
+  mirror) fill_mirror ;;
+  all) start_engine; make_base_image; fill_mirror ;;
+  *) die "usage: $0 [all|engine|base|mirror]" ;;
+esac
