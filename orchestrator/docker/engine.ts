@@ -28,6 +28,17 @@ export function createEngine(options: CreateEngineOptions = {}): Engine {
   return new DockerEngine(options.runId ?? newRunId(), options.env ?? process.env);
 }
 
+/** dockerode reads process.env itself; an explicit env (tests, embedding) is translated here. */
+function modemOptions(env: NodeJS.ProcessEnv): Docker.DockerOptions | undefined {
+  const host = env.DOCKER_HOST;
+  if (env === process.env || host === undefined || host === "") return undefined;
+  if (host.startsWith("unix://")) return { socketPath: host.slice("unix://".length) };
+  const url = new URL(host);
+  if (url.protocol === "ssh:") return { protocol: "ssh", host: url.hostname, port: Number(url.port || 22), username: url.username };
+  const tls = env.DOCKER_TLS_VERIFY !== undefined && env.DOCKER_TLS_VERIFY !== "" && env.DOCKER_TLS_VERIFY !== "0";
+  return { protocol: tls ? "https" : "http", host: url.hostname, port: Number(url.port || (tls ? 2376 : 2375)) };
+}
+
 function statusOf(error: unknown): number | undefined {
   return typeof error === "object" && error !== null && "statusCode" in error
     ? (error as { statusCode?: number }).statusCode
@@ -44,7 +55,7 @@ class DockerEngine implements Engine {
     this.runId = runId;
     this.endpoint = describeEndpoint(env);
     try {
-      this.docker = new Docker();
+      this.docker = new Docker(modemOptions(env));
     } catch (error) {
       throw new UserError(`DOCKER_HOST is not usable: ${(error as Error).message}`, { cause: error });
     }

@@ -1,0 +1,87 @@
+// The Engine against a real Docker engine: labels, no network, streamed logs, and cleanup on every exit path.
+import { describe, expect, it } from "vitest";
+import { createEngine } from "../../../orchestrator/docker/engine.js";
+import { LABEL_RUN, LABEL_TOOL } from "../../../orchestrator/docker/types.js";
+import { InterruptedError, UserError } from "../../../orchestrator/errors/errors.js";
+import { BASE_IMAGE } from "../../helpers/engine.js";
+
+describe("docker engine", () => {
+  const engine = createEngine();
+
+  it("runs a labelled container without network, streams output, collects /out and removes it", async () => {
+    const seen: string[] = [];
+    let collected = 0;
+    const result = await engine.run(
+      {
+        image: BASE_IMAGE,
+        cmd: ["sh", "-c", "cat /in/hello.txt; cat /sys/class/net/*/operstate 2>/dev/null | sort -u | tr '\\n' ' '; ls /sys/class/net; mkdir -p /out && echo built > /out/result; echo to-stderr >&2"],
+        network: "none",
+        labels: { "levitate-docker.role": "test" },
+      },
+      {
+        inputs: [{ dir: "/in", files: [{ path: "hello.txt", data: "hello from the host\n" }] }],
+        onOutput: (chunk, stream) => seen.push(`${stream}:${chunk.toString()}`),
+        collectPath: "/out",
+        collect: async (tar) => {
+          for await (const chunk of tar) collected += (chunk as Buffer).length;
+        },
+      },
+    );
+    expect(result.exitCode).toBe(0);
+    const text = seen.join("");
+    expect(text).toContain("stdout:hello from the host");
+    expect(text).toContain("stderr:to-stderr");
+    // With NetworkMode none the only interface is the loopback.
+    expect(text).toMatch(/\blo\b/);
+    expect(text).not.toMatch(/\beth0\b/);
+    expect(collected).toBeGreaterThan(0);
+    expect(await engine.inspect(result.containerId)).toBeNull();
+  });
+
+  it("labels containers with the tool and the run id while they run", async () => {
+    let labels: Record<string, string> = {};
+    // Look at it from the outside while it sleeps.
+    const running = engine.run({ image: BASE_IMAGE, cmd: ["sh", "-c", "sleep 3"], network: "none" });
+    for (let i = 0; i < 30 && Object.keys(labels).length === 0; i += 1) {
+      await new Promise((r) => setTimeout(r, 200));
+      const found = await engine.list({ [LABEL_RUN]: engine.runId }, { all: true });
+      if (found[0]) labels = { ...found[0].labels };
+    }
+    await running;
+    expect(labels[LABEL_TOOL]).toBe("1");
+    expect(labels[LABEL_RUN]).toBe(engine.runId);
+    expect(await engine.list({ [LABEL_RUN]: engine.runId }, { all: true })).toEqual([]);
+  });
+
+  it("removes the container when the command fails, and reports the exit code", async () => {
+    const result = await engine.run({ image: BASE_IMAGE, cmd: ["sh", "-c", "echo failing; exit 3"], network: "none" });
+    expect(result.exitCode).toBe(3);
+    expect(await engine.list({ [LABEL_RUN]: engine.runId }, { all: true })).toEqual([]);
+  });
+
+  it("kills and removes the container when the run is aborted (Ctrl-C)", async () => {
+    const controller = new AbortController();
+    const started = Date.now();
+    const run = engine.run(
+      { image: BASE_IMAGE, cmd: ["sh", "-c", "echo started; sleep 60"], network: "none" },
+      {
+        signal: controller.signal,
+        onOutput: (chunk) => {
+          if (chunk.toString().includes("started")) controller.abort();
+        },
+      },
+    );
+    await expect(run).rejects.toBeInstanceOf(InterruptedError);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(await engine.list({ [LABEL_RUN]: engine.runId }, { all: true })).toEqual([]);
+  });
+
+  it("says which engine it tried when none answers", async () => {
+    const missing = createEngine({ env: { ...process.env, DOCKER_HOST: "unix:///nonexistent/docker.sock" } });
+    const error = await missing.info().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).message).toContain("unix:///nonexistent/docker.sock");
+    expect((error as UserError).message).toContain("DOCKER_HOST");
+    expect((error as UserError).details.join("\n")).toContain("Start a Docker engine");
+  });
+});
