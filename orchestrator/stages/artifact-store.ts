@@ -1,0 +1,82 @@
+// Finished stage outputs on the host, by stage and key; written whole or not at all.
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Flavour } from "../config/types.js";
+import type { CacheView } from "../plan/plan.js";
+import type { StageName } from "../plan/stages.js";
+
+export interface ArtifactMeta {
+  readonly stage: StageName;
+  readonly key: string;
+  readonly inputs: Readonly<Record<string, string>>;
+  readonly durationMs: number;
+  readonly createdAt: string;
+}
+
+export class ArtifactStore implements CacheView {
+  private readonly lastDir: string;
+
+  constructor(
+    readonly cacheRoot: string,
+    /** The config file whose builds we remember for --explain. */
+    configFile: string,
+    readonly flavour: Flavour,
+  ) {
+    const project = createHash("sha256").update(configFile).digest("hex").slice(0, 12);
+    this.lastDir = join(cacheRoot, "last", project, flavour);
+  }
+
+  dir(stage: StageName, key: string): string {
+    return join(this.cacheRoot, "artifacts", stage, key);
+  }
+
+  has(stage: StageName, key: string): boolean {
+    return existsSync(join(this.dir(stage, key), "meta.json"));
+  }
+
+  lastInputs(stage: StageName): Readonly<Record<string, string>> | null {
+    try {
+      const meta = JSON.parse(readFileSync(join(this.lastDir, `${stage}.json`), "utf8")) as ArtifactMeta;
+      return meta.inputs;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Remember that this key is what the project last built for the stage (also when it was cached). */
+  async remember(meta: ArtifactMeta): Promise<void> {
+    await mkdir(this.lastDir, { recursive: true });
+    const tmp = join(this.lastDir, `.${meta.stage}.${randomBytes(4).toString("hex")}.tmp`);
+    await writeFile(tmp, JSON.stringify(meta, null, 2));
+    await rename(tmp, join(this.lastDir, `${meta.stage}.json`));
+  }
+
+  /**
+   * Fills a temporary directory with `fill`, then renames it into place. A failure or an
+   * interruption leaves no directory under the final name, so nothing half-made is trusted.
+   */
+  async commit(
+    stage: StageName,
+    key: string,
+    inputs: Readonly<Record<string, string>>,
+    fill: (dir: string) => Promise<void>,
+    startedAt: number,
+  ): Promise<string> {
+    const final = this.dir(stage, key);
+    const tmp = join(this.cacheRoot, "artifacts", stage, `.tmp-${key.slice(0, 12)}-${process.pid}-${randomBytes(4).toString("hex")}`);
+    await mkdir(tmp, { recursive: true });
+    try {
+      await fill(tmp);
+      const meta: ArtifactMeta = { stage, key, inputs, durationMs: Date.now() - startedAt, createdAt: new Date().toISOString() };
+      await writeFile(join(tmp, "meta.json"), JSON.stringify(meta, null, 2));
+      await rm(final, { recursive: true, force: true });
+      await rename(tmp, final);
+      await this.remember(meta);
+      return final;
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  }
+}

@@ -1,0 +1,114 @@
+// The planner: a change to any one input reruns that stage and everything downstream, nothing else.
+import { describe, expect, it } from "vitest";
+import type { CollectedInputs } from "../../../orchestrator/plan/inputs.js";
+import { describeChanges, formatPlan, plan } from "../../../orchestrator/plan/plan.js";
+import type { CacheView } from "../../../orchestrator/plan/plan.js";
+import type { StageName } from "../../../orchestrator/plan/stages.js";
+import { expectGolden } from "../../helpers/golden.js";
+
+function inputs(overrides: Partial<Record<StageName, Record<string, string>>> = {}): CollectedInputs {
+  const base: Record<StageName, Record<string, string>> = {
+    busybox: { "script:images/stages/busybox.sh": "b1", "image:toolchain": "t1", "source:busybox": "busybox-1.35.0.tar.bz2 faee", "file:config/busybox.config": "c1" },
+    openrc: { "script:images/stages/openrc.sh": "o1", "image:toolchain": "t1", "source:openrc": "openrc-0.54.tar.gz dcf4" },
+    initramfs: { "code:initramfs": "i1", "config:hostname": "levitate", "file:config/files/etc/motd": "file m1" },
+    linux: { "script:images/stages/linux.sh": "l1", "image:toolchain": "t1", "source:linux": "linux-6.1.127.tar.xz 18b0", "file:linux/levitate.config": "f1" },
+    iso: { "script:images/stages/iso.sh": "s1", "image:toolchain": "t1", "config:kernel.cmdline": "console=ttyS0" },
+  };
+  for (const [stage, values] of Object.entries(overrides)) Object.assign(base[stage as StageName], values);
+  return { flavour: "openrc", toolchainTag: "levitate/toolchain:debian-000000000000", stages: base };
+}
+
+/** An in-memory cache that holds whatever a previous plan produced, like a finished build. */
+function cacheAfter(previous: CollectedInputs | null): CacheView & { keys: Map<StageName, string> } {
+  const keys = new Map<StageName, string>();
+  const last = new Map<StageName, Record<string, string>>();
+  if (previous !== null) {
+    const built = plan(previous, { has: () => false, lastInputs: () => null });
+    for (const s of built.stages) {
+      keys.set(s.name, s.key);
+      last.set(s.name, { ...s.inputs });
+    }
+  }
+  return {
+    keys,
+    has: (stage, key) => keys.get(stage) === key,
+    lastInputs: (stage) => last.get(stage) ?? null,
+  };
+}
+
+const running = (p: ReturnType<typeof plan>) => p.stages.filter((s) => s.action === "run").map((s) => s.name);
+
+describe("plan", () => {
+  it("runs everything on a cold cache, in dependency order", () => {
+    const p = plan(inputs(), cacheAfter(null));
+    expect(running(p)).toEqual(["busybox", "openrc", "initramfs", "linux", "iso"]);
+    expect(p.stages.every((s) => s.reasons.includes("never built"))).toBe(true);
+  });
+
+  it("runs nothing when nothing changed", () => {
+    const p = plan(inputs(), cacheAfter(inputs()));
+    expect(running(p)).toEqual([]);
+    expect(formatPlan(p)).toContain("everything is up to date");
+  });
+
+  const cases: [string, Partial<Record<StageName, Record<string, string>>>, StageName[], string][] = [
+    ["a stage script", { busybox: { "script:images/stages/busybox.sh": "b2" } }, ["busybox", "initramfs", "iso"], "script:images/stages/busybox.sh changed"],
+    ["a config value", { iso: { "config:kernel.cmdline": "console=ttyS0 quiet" } }, ["iso"], "config:kernel.cmdline changed"],
+    ["a file under config/files", { initramfs: { "file:config/files/etc/motd": "file m2" } }, ["initramfs", "iso"], "file:config/files/etc/motd changed"],
+    ["a new file under config/files", { initramfs: { "file:config/files/etc/issue": "file x" } }, ["initramfs", "iso"], "file:config/files/etc/issue added"],
+    ["the kernel fragment", { linux: { "file:linux/levitate.config": "f2" } }, ["linux", "iso"], "file:linux/levitate.config changed"],
+    ["a source pin", { openrc: { "source:openrc": "openrc-0.55.tar.gz 1234" } }, ["openrc", "initramfs", "iso"], "source:openrc changed"],
+    ["the host code of the initramfs writer", { initramfs: { "code:initramfs": "i2" } }, ["initramfs", "iso"], "code:initramfs changed"],
+  ];
+  for (const [what, change, expected, reason] of cases) {
+    it(`reruns the stage and its dependents, and only them, when ${what} changes`, () => {
+      const p = plan(inputs(change), cacheAfter(inputs()));
+      expect(running(p)).toEqual(expected);
+      expect(p.stages.find((s) => s.name === expected[0])!.reasons).toContain(reason);
+      const downstream = p.stages.find((s) => s.name === expected.at(-1) && expected.length > 1);
+      if (downstream) expect(downstream.reasons.join()).toMatch(/was rebuilt \(new key\)/);
+    });
+  }
+
+  it("reruns every container stage when the toolchain changes, and the host stage only through them", () => {
+    const bump = { "image:toolchain": "t2" };
+    const p = plan(inputs({ busybox: bump, openrc: bump, linux: bump, iso: bump }), cacheAfter(inputs()));
+    expect(running(p)).toEqual(["busybox", "openrc", "initramfs", "linux", "iso"]);
+    expect(p.stages.find((s) => s.name === "initramfs")!.reasons).toEqual(["busybox was rebuilt (new key)", "openrc was rebuilt (new key)"]);
+  });
+
+  it("reruns a stage whose artifact is missing although its inputs did not change (interrupted or removed)", () => {
+    const cache = cacheAfter(inputs());
+    cache.keys.delete("linux");
+    const p = plan(inputs(), cache);
+    expect(running(p)).toEqual(["linux"]);
+    expect(p.stages.find((s) => s.name === "linux")!.reasons[0]).toMatch(/no finished artifact/);
+  });
+
+  it("builds only the named stages and what they need", () => {
+    const p = plan(inputs(), cacheAfter(null), { only: ["initramfs"] });
+    expect(p.stages.map((s) => s.name)).toEqual(["busybox", "openrc", "initramfs"]);
+  });
+
+  it("--force reruns the named stage although it is cached, and keeps keys stable", () => {
+    const p = plan(inputs(), cacheAfter(inputs()), { only: ["linux"], force: true });
+    expect(running(p)).toEqual(["linux"]);
+    expect(p.stages[0]!.key).toBe(plan(inputs(), cacheAfter(null)).stages.find((s) => s.name === "linux")!.key);
+  });
+
+  it("the minimal flavour has no openrc stage", () => {
+    const collected = { ...inputs(), flavour: "minimal" as const };
+    const p = plan(collected, cacheAfter(null));
+    expect(p.stages.map((s) => s.name)).toEqual(["busybox", "initramfs", "linux", "iso"]);
+    expect(p.stages.find((s) => s.name === "initramfs")!.needs).toEqual(["busybox"]);
+  });
+
+  it("describes removed inputs", () => {
+    expect(describeChanges({ a: "1", b: "2" }, { a: "1" })).toEqual(["b removed"]);
+  });
+
+  it("prints a dry-run plan with reasons (golden)", () => {
+    const p = plan(inputs({ linux: { "file:linux/levitate.config": "f2" } }), cacheAfter(inputs()));
+    expectGolden("plan/fragment-change.txt", formatPlan(p, { explain: true }));
+  });
+});
