@@ -43,7 +43,7 @@ export interface ResolvedConfig {
     readonly fragment: string;
     /** Absolute paths of patches applied in order. */
     readonly patches: readonly string[];
-    /** Kernel command line (console=ttyS0 is always present). */
+    /** Kernel command line; always contains `console=<init.console>` (appended when the config lacks it). */
     readonly cmdline: string;
   };
   readonly busybox: {
@@ -65,7 +65,7 @@ export interface ResolvedConfig {
   /** Absolute path of the static files tree copied into the image (config/files). */
   readonly files: string;
   readonly sources: Readonly<Record<string, SourcePin>>;
-  /** Offline mirror directory from config (`mirror:`), absolute; CLI/env override it. */
+  /** Offline mirror directory in effect, absolute: --mirror, else LEVITATE_MIRROR, else `mirror:`; null if none. */
   readonly mirror: string | null;
   readonly vm: {
     readonly memory: string;

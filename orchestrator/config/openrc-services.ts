@@ -1,0 +1,48 @@
+// The init.d services OpenRC 0.54 installs on Linux, so runlevel names can be checked without building it.
+//
+// Taken from openrc-0.54.tar.gz (sha256 dcf40e559ad28a537aa48e027539295b3b3c318426e5c2c6f2c8bfa46c10e188),
+// init.d/meson.build: `init_common` + `init_Linux`, as built with -Dnewnet=false (so not
+// network/staticroute). BSD-only scripts (syslogd, urandom, ...) are not installed on Linux.
+// Update this list together with the pin of `sources.openrc`.
+
+export const OPENRC_VERSION = "0.54";
+
+export const OPENRC_LINUX_SERVICES: ReadonlySet<string> = new Set([
+  // init_common
+  "bootmisc",
+  "fsck",
+  "hostname",
+  "local",
+  "localmount",
+  "loopback",
+  "netmount",
+  "osclock",
+  "root",
+  "savecache",
+  "swap",
+  "swclock",
+  "sysctl",
+  "runsvdir",
+  "s6-svscan",
+  // init_Linux
+  "agetty",
+  "binfmt",
+  "cgroups",
+  "consolefont",
+  "devfs",
+  "dmesg",
+  "hwclock",
+  "keymaps",
+  "killprocs",
+  "modules",
+  "mount-ro",
+  "mtab",
+  "numlock",
+  "procfs",
+  "net-online",
+  "save-keymaps",
+  "save-termencoding",
+  "seedrng",
+  "sysfs",
+  "termencoding",
+]);

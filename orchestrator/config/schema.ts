@@ -1,0 +1,89 @@
+// The strict shape of levitate.yaml: every key, its type and format. Unknown keys are errors.
+import * as z from "zod";
+
+// Custom messages start with "expected": the issue formatter appends ", got <value>".
+const SERVICE_NAME = /^[a-z0-9][a-z0-9._-]*$/;
+const SOURCE_NAME = /^[a-z0-9][a-z0-9_-]*$/;
+const HOSTNAME = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
+const DISTRO_NAME = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
+const CONSOLE = /^(?:tty[A-Za-z]*[0-9]+|hvc[0-9]+|xvc[0-9]+)$/;
+const MEMORY = /^[1-9][0-9]*[MG]$/;
+const SHA256 = /^[0-9a-f]{64}$/;
+const FILE_NAME = /^(?!\.\.?$)[^/\\\0]+$/;
+const COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+const REGISTRY = "(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::[0-9]+)?/)?";
+const IMAGE_REF = new RegExp(
+  `^${REGISTRY}${COMPONENT}(?:/${COMPONENT})*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$`,
+);
+
+function isHttpUrl(text: string): boolean {
+  if (!URL.canParse(text)) return false;
+  const url = new URL(text);
+  return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
+}
+
+const path = z.string().min(1, "expected a path");
+const sourceName = z.string().regex(SOURCE_NAME, "expected a source name (lower-case letters, digits, '_', '-')");
+const serviceName = z
+  .string()
+  .regex(SERVICE_NAME, "expected a service name (lower-case letters, digits, '.', '_', '-'; starting with a letter or digit)");
+const services = z.array(serviceName).default([]);
+
+export const sourcePinSchema = z.strictObject({
+  version: z.string().regex(/^\S+$/, "expected a version without spaces"),
+  file: z.string().regex(FILE_NAME, "expected a plain file name (no slashes)"),
+  sha256: z.string().regex(SHA256, "expected a sha256: 64 lower-case hex digits"),
+  urls: z.array(z.string().refine(isHttpUrl, "expected an http:// or https:// URL")),
+});
+
+export const runlevelsSchema = z.strictObject({
+  sysinit: services,
+  boot: services,
+  default: services,
+  shutdown: services,
+});
+
+export const configSchema = z.strictObject({
+  name: z.string().regex(DISTRO_NAME, "expected a name of up to 32 lower-case letters, digits and '-'"),
+  hostname: z.string().regex(HOSTNAME, "expected a host name (RFC 1123 label: letters, digits, '-', at most 63)"),
+  toolchain: z.strictObject({
+    flavour: z.enum(["alpine", "debian"]),
+    base: z.string().regex(IMAGE_REF, "expected a Docker image reference like alpine:3.22 or name:tag@sha256:<64 hex>"),
+  }),
+  kernel: z.strictObject({
+    source: sourceName,
+    fragment: path,
+    patches: z.array(path).default([]),
+    cmdline: z.string().regex(/^[^\0-\x1f\x7f]*$/, "expected a one-line kernel command line").default(""),
+  }),
+  busybox: z.strictObject({
+    source: sourceName,
+    config: path,
+  }),
+  openrc: z.strictObject({
+    source: sourceName,
+    runlevels: runlevelsSchema.prefault({}),
+  }),
+  init: z.strictObject({
+    console: z.string().regex(CONSOLE, "expected a console device like ttyS0, tty1 or hvc0 (without /dev/)"),
+    login: z.enum(["shell", "autologin"]).default("shell"),
+  }),
+  files: path,
+  vm: z
+    .strictObject({
+      memory: z.string().regex(MEMORY, "expected a memory size like 256M or 1G").default("256M"),
+      cpus: z
+        .int("expected a whole number of CPUs from 1 to 64")
+        .min(1, "expected at least 1 CPU")
+        .max(64, "expected at most 64 CPUs")
+        .default(1),
+    })
+    .prefault({}),
+  /** Offline mirror directory (files by name), searched before downloading. */
+  mirror: path.nullable().default(null),
+  sources: z.record(sourceName, sourcePinSchema),
+});
+
+/** The config document after the schema: types checked, defaults filled, paths still as written. */
+export type ConfigDocument = z.output<typeof configSchema>;
+export type SourcePinDocument = z.output<typeof sourcePinSchema>;

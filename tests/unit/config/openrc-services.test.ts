@@ -1,0 +1,45 @@
+// The OpenRC service list must match what the pinned OpenRC tarball installs on Linux (init.d/meson.build).
+import { createReadStream, existsSync } from "node:fs";
+import { join } from "node:path";
+import { createGunzip } from "node:zlib";
+import { extract } from "tar-stream";
+import { describe, expect, it } from "vitest";
+import { OPENRC_LINUX_SERVICES, OPENRC_VERSION } from "../../../orchestrator/config/openrc-services.js";
+import { cacheRoot } from "../../../orchestrator/util/cache-root.js";
+
+const SHA256 = "dcf40e559ad28a537aa48e027539295b3b3c318426e5c2c6f2c8bfa46c10e188";
+const FILE = `openrc-${OPENRC_VERSION}.tar.gz`;
+const tarball = [join(cacheRoot(), "mirror", FILE), join(cacheRoot(), "downloads", SHA256, FILE)].find((path) =>
+  existsSync(path),
+);
+
+async function readMember(archive: string, name: string): Promise<string> {
+  const entries = extract();
+  createReadStream(archive).pipe(createGunzip()).pipe(entries);
+  let text: string | null = null;
+  for await (const entry of entries) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of entry) chunks.push(chunk as Buffer);
+    if (entry.header.name === name) text = Buffer.concat(chunks).toString("utf8");
+  }
+  if (text === null) throw new Error(`${archive} has no ${name}`);
+  return text;
+}
+
+function mesonList(meson: string, variable: string): string[] {
+  const match = new RegExp(`^${variable} =\\s*\\[([^\\]]*)\\]`, "m").exec(meson);
+  if (match === null) throw new Error(`init.d/meson.build has no list ${variable}`);
+  return [...(match[1] ?? "").matchAll(/'([^']+)\.in'/g)].map((item) => item[1] ?? "");
+}
+
+describe("OPENRC_LINUX_SERVICES", () => {
+  it.skipIf(tarball === undefined)(
+    `matches init_common + init_Linux of ${FILE}${tarball === undefined ? ` (SKIPPED: ${FILE} is not in the cache or mirror)` : ""}`,
+    async () => {
+      const meson = await readMember(tarball ?? "", `openrc-${OPENRC_VERSION}/init.d/meson.build`);
+      const installed = [...mesonList(meson, "init_common"), ...mesonList(meson, "init_Linux")];
+      expect(installed.length).toBeGreaterThan(30);
+      expect([...OPENRC_LINUX_SERVICES].sort()).toEqual([...new Set(installed)].sort());
+    },
+  );
+});
