@@ -1,0 +1,33 @@
+// sha256File / verifyFile against digests computed independently in memory.
+import { createHash } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { sha256File, verifyFile } from "../../../orchestrator/sources/hash.js";
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "levitate-hash-"));
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+describe("sha256File", () => {
+  it("hashes a multi-chunk file and an empty one", async () => {
+    const data = Buffer.alloc(3 * 65536 + 17, 0x5a);
+    await writeFile(join(dir, "big"), data);
+    await writeFile(join(dir, "empty"), "");
+    expect(await sha256File(join(dir, "big"))).toBe(createHash("sha256").update(data).digest("hex"));
+    expect(await sha256File(join(dir, "empty"))).toBe("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  });
+});
+
+describe("verifyFile", () => {
+  it("says whether the file has the expected hash and what it has", async () => {
+    await writeFile(join(dir, "f"), "hello\n");
+    const actual = "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03";
+    expect(await verifyFile(join(dir, "f"), actual)).toEqual({ ok: true, actual });
+    expect(await verifyFile(join(dir, "f"), actual.toUpperCase())).toEqual({ ok: true, actual });
+    expect(await verifyFile(join(dir, "f"), "0".repeat(64))).toEqual({ ok: false, actual });
+  });
+});
