@@ -1,0 +1,71 @@
+// Reads the config's static files tree (config/files) from the host as manifest entries.
+import { lstat, readdir, readFile, readlink } from "node:fs/promises";
+import { join } from "node:path";
+import type { Stats } from "node:fs";
+import { UserError } from "../errors/errors.js";
+import type { ManifestEntry } from "./manifest.js";
+import { comparePaths, pathProblem, targetProblem } from "./paths.js";
+
+/**
+ * Names skipped wherever they appear: `.gitkeep` only exists so that git keeps an
+ * otherwise empty directory (the directory itself is still part of the image).
+ */
+export const IGNORED_NAMES: readonly string[] = [".gitkeep"];
+
+function kindOf(stats: Stats): string {
+  if (stats.isFIFO()) return "a named pipe";
+  if (stats.isSocket()) return "a socket";
+  if (stats.isCharacterDevice()) return "a character device";
+  if (stats.isBlockDevice()) return "a block device";
+  return "an unknown kind of file";
+}
+
+async function statOrNothing(path: string): Promise<Stats | null> {
+  try {
+    return await lstat(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw error;
+  }
+}
+
+/**
+ * Every directory, file and symlink under `dir`, as image paths relative to it, sorted.
+ * Directories become 0755; files 0755 when the owner may execute them on the host, else
+ * 0644; symlinks keep their target as written. Anything else (pipes, sockets, devices),
+ * an unusable name or a missing `dir` throws UserError; only IGNORED_NAMES are skipped.
+ */
+export async function readFilesTree(dir: string): Promise<ManifestEntry[]> {
+  const top = await statOrNothing(dir);
+  if (top === null || !top.isDirectory()) {
+    throw new UserError(`expected the files tree (config "files:") to be a directory at ${dir}, got ${top === null ? "nothing" : "a file"}`);
+  }
+  const entries: ManifestEntry[] = [];
+  await walk(dir, "", entries);
+  return entries.sort((a, b) => comparePaths(a.path, b.path));
+}
+
+async function walk(hostDir: string, imageDir: string, entries: ManifestEntry[]): Promise<void> {
+  const names = (await readdir(hostDir)).filter((name) => !IGNORED_NAMES.includes(name));
+  for (const name of names) {
+    const hostPath = join(hostDir, name);
+    const path = imageDir === "" ? name : `${imageDir}/${name}`;
+    const problem = pathProblem(path);
+    if (problem !== null) throw new UserError(`${hostPath}: expected a name the image can hold, got ${problem}`);
+    const stats = await lstat(hostPath);
+    if (stats.isDirectory()) {
+      entries.push({ kind: "dir", path, mode: 0o755 });
+      await walk(hostPath, path, entries);
+    } else if (stats.isFile()) {
+      const mode = (stats.mode & 0o100) !== 0 ? 0o755 : 0o644;
+      entries.push({ kind: "file", path, mode, data: await readFile(hostPath) });
+    } else if (stats.isSymbolicLink()) {
+      const target = await readlink(hostPath);
+      const bad = targetProblem(target);
+      if (bad !== null) throw new UserError(`${hostPath}: expected a symlink target the image can hold, got ${bad}`);
+      entries.push({ kind: "symlink", path, target });
+    } else {
+      throw new UserError(`${hostPath}: expected only directories, regular files and symlinks in the files tree, got ${kindOf(stats)}`);
+    }
+  }
+}
