@@ -7,6 +7,9 @@
 
 export const OPENRC_VERSION = "0.54";
 
+/** Installed by OpenRC but removed by images/stages/openrc.sh (netmount needs a `net` service that -Dnewnet=false does not install). */
+export const OPENRC_DROPPED_SERVICES: readonly string[] = ["netmount"];
+
 export const OPENRC_LINUX_SERVICES: ReadonlySet<string> = new Set([
   // init_common
   "bootmisc",
@@ -15,7 +18,6 @@ export const OPENRC_LINUX_SERVICES: ReadonlySet<string> = new Set([
   "local",
   "localmount",
   "loopback",
-  "netmount",
   "osclock",
   "root",
   "savecache",
