@@ -1,6 +1,6 @@
 // Gathers everything that can change each stage's output, as named hashes (reads files, no Docker).
 import { readdir, readFile, readlink, lstat } from "node:fs/promises";
-import { extname, join, relative } from "node:path";
+import { basename, extname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Flavour, ResolvedConfig } from "../config/types.js";
 import { toolchainRecipe } from "../toolchain/recipes.js";
@@ -18,25 +18,22 @@ export interface CollectedInputs {
   readonly stages: Partial<StageInputs>;
 }
 
-/** How a path is shown in inputs and --explain: relative to cwd when under it. */
-function display(path: string, cwd: string): string {
-  const rel = relative(cwd, path);
-  return rel.startsWith("..") ? path : rel;
-}
-
 async function hashFile(path: string): Promise<string> {
   return sha256(await readFile(path));
 }
 
-/** Every file, symlink and directory under `root`, with mode and content hash. */
-export async function hashTree(root: string, cwd: string): Promise<Record<string, string>> {
+/**
+ * Every file, symlink and directory under `root`, with mode and content hash, named by their
+ * path inside the tree ("files:etc/motd"): where the project lives does not change the key.
+ */
+export async function hashTree(root: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   const walk = async (dir: string): Promise<void> => {
     const entries = await readdir(dir, { withFileTypes: true });
     for (const entry of entries) {
       const full = join(dir, entry.name);
       const info = await lstat(full);
-      const name = `file:${display(full, cwd)}`;
+      const name = `files:${relative(root, full)}`;
       if (info.isDirectory()) {
         out[name] = `dir ${(info.mode & 0o777).toString(8)}`;
         await walk(full);
@@ -61,7 +58,7 @@ async function hashHostCode(): Promise<string> {
   return sha256(parts.join("\n"));
 }
 
-export async function collectInputs(config: ResolvedConfig, flavour: Flavour, cwd: string = process.cwd()): Promise<CollectedInputs> {
+export async function collectInputs(config: ResolvedConfig, flavour: Flavour): Promise<CollectedInputs> {
   const toolchain = await toolchainRecipe(config);
   const script = async (stage: string) => ({
     [`script:images/stages/${stage}.sh`]: await hashFile(join(packageRoot, "images", "stages", `${stage}.sh`)),
@@ -76,13 +73,12 @@ export async function collectInputs(config: ResolvedConfig, flavour: Flavour, cw
     switch (shape.name) {
       case "linux": {
         const patches: Record<string, string> = {};
-        config.kernel.patches.forEach((p, i) => (patches[`patch:${i}`] = `${display(p, cwd)}`));
-        for (const p of config.kernel.patches) patches[`file:${display(p, cwd)}`] = await hashFile(p);
+        for (const [i, p] of config.kernel.patches.entries()) patches[`kernel.patches[${i}]`] = `${basename(p)} ${await hashFile(p)}`;
         stages.linux = {
           ...(await script("linux")),
           ...image,
           ...source(config.kernel.source),
-          [`file:${display(config.kernel.fragment, cwd)}`]: await hashFile(config.kernel.fragment),
+          "file:kernel.fragment": await hashFile(config.kernel.fragment),
           ...patches,
         };
         break;
@@ -92,7 +88,7 @@ export async function collectInputs(config: ResolvedConfig, flavour: Flavour, cw
           ...(await script("busybox")),
           ...image,
           ...source(config.busybox.source),
-          [`file:${display(config.busybox.config, cwd)}`]: await hashFile(config.busybox.config),
+          "file:busybox.config": await hashFile(config.busybox.config),
         };
         break;
       case "openrc":
@@ -107,7 +103,7 @@ export async function collectInputs(config: ResolvedConfig, flavour: Flavour, cw
           "config:init.console": config.init.console,
           "config:init.login": config.init.login,
           ...(flavour === "openrc" ? { "config:openrc.runlevels": JSON.stringify(config.openrc.runlevels) } : {}),
-          ...(await hashTree(config.files, cwd)),
+          ...(await hashTree(config.files)),
         };
         break;
       case "iso":

@@ -8,10 +8,10 @@ import { expectGolden } from "../../helpers/golden.js";
 
 function inputs(overrides: Partial<Record<StageName, Record<string, string>>> = {}): CollectedInputs {
   const base: Record<StageName, Record<string, string>> = {
-    busybox: { "script:images/stages/busybox.sh": "b1", "image:toolchain": "t1", "source:busybox": "busybox-1.35.0.tar.bz2 faee", "file:config/busybox.config": "c1" },
+    busybox: { "script:images/stages/busybox.sh": "b1", "image:toolchain": "t1", "source:busybox": "busybox-1.35.0.tar.bz2 faee", "file:busybox.config": "c1" },
     openrc: { "script:images/stages/openrc.sh": "o1", "image:toolchain": "t1", "source:openrc": "openrc-0.54.tar.gz dcf4" },
-    initramfs: { "code:initramfs": "i1", "config:hostname": "levitate", "file:config/files/etc/motd": "file m1" },
-    linux: { "script:images/stages/linux.sh": "l1", "image:toolchain": "t1", "source:linux": "linux-6.1.127.tar.xz 18b0", "file:linux/levitate.config": "f1" },
+    initramfs: { "code:initramfs": "i1", "config:hostname": "levitate", "files:etc/motd": "file m1" },
+    linux: { "script:images/stages/linux.sh": "l1", "image:toolchain": "t1", "source:linux": "linux-6.1.127.tar.xz 18b0", "file:kernel.fragment": "f1" },
     iso: { "script:images/stages/iso.sh": "s1", "image:toolchain": "t1", "config:kernel.cmdline": "console=ttyS0" },
   };
   for (const [stage, values] of Object.entries(overrides)) Object.assign(base[stage as StageName], values);
@@ -54,9 +54,9 @@ describe("plan", () => {
   const cases: [string, Partial<Record<StageName, Record<string, string>>>, StageName[], string][] = [
     ["a stage script", { busybox: { "script:images/stages/busybox.sh": "b2" } }, ["busybox", "initramfs", "iso"], "script:images/stages/busybox.sh changed"],
     ["a config value", { iso: { "config:kernel.cmdline": "console=ttyS0 quiet" } }, ["iso"], "config:kernel.cmdline changed"],
-    ["a file under config/files", { initramfs: { "file:config/files/etc/motd": "file m2" } }, ["initramfs", "iso"], "file:config/files/etc/motd changed"],
-    ["a new file under config/files", { initramfs: { "file:config/files/etc/issue": "file x" } }, ["initramfs", "iso"], "file:config/files/etc/issue added"],
-    ["the kernel fragment", { linux: { "file:linux/levitate.config": "f2" } }, ["linux", "iso"], "file:linux/levitate.config changed"],
+    ["a file under config/files", { initramfs: { "files:etc/motd": "file m2" } }, ["initramfs", "iso"], "files:etc/motd changed"],
+    ["a new file under config/files", { initramfs: { "files:etc/issue": "file x" } }, ["initramfs", "iso"], "files:etc/issue added"],
+    ["the kernel fragment", { linux: { "file:kernel.fragment": "f2" } }, ["linux", "iso"], "file:kernel.fragment changed"],
     ["a source pin", { openrc: { "source:openrc": "openrc-0.55.tar.gz 1234" } }, ["openrc", "initramfs", "iso"], "source:openrc changed"],
     ["the host code of the initramfs writer", { initramfs: { "code:initramfs": "i2" } }, ["initramfs", "iso"], "code:initramfs changed"],
   ];
@@ -108,7 +108,7 @@ describe("plan", () => {
   });
 
   it("prints a dry-run plan with reasons (golden)", () => {
-    const p = plan(inputs({ linux: { "file:linux/levitate.config": "f2" } }), cacheAfter(inputs()));
+    const p = plan(inputs({ linux: { "file:kernel.fragment": "f2" } }), cacheAfter(inputs()));
     expectGolden("plan/fragment-change.txt", formatPlan(p, { explain: true }));
   });
 });

@@ -1,0 +1,64 @@
+// The baseline: the same stage script in the same toolchain image with plain `docker` commands.
+import { execa } from "execa";
+import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export interface DirectStage {
+  readonly name: string;
+  readonly image: string;
+  readonly script: string;
+  /** Host files copied into /in (name in /in -> host path). */
+  readonly inputs: Readonly<Record<string, string>>;
+  readonly source: { readonly path: string; readonly sha256: string; readonly file: string } | null;
+  readonly env: Readonly<Record<string, string>>;
+  readonly volumePrefix: string;
+  readonly toolchainKey: string;
+  readonly outDir: string;
+}
+
+const docker = (args: string[]) => execa("docker", args, { stdin: "ignore" });
+
+/**
+ * Times what a careful person would type to run one stage by hand: `docker create`, `docker cp`
+ * of the inputs and the tarball, `docker start -a`, `docker cp` of /out, `docker rm`.
+ */
+export async function directRun(stage: DirectStage): Promise<number> {
+  const staging = await mkdtemp(join(tmpdir(), `levitate-direct-${stage.name}-`));
+  const inDir = join(staging, "in");
+  const srcDir = join(staging, "src");
+  await mkdir(inDir);
+  await copyFile(stage.script, join(inDir, "stage.sh"));
+  for (const [name, path] of Object.entries(stage.inputs)) {
+    await mkdir(join(inDir, name, ".."), { recursive: true });
+    await copyFile(path, join(inDir, name));
+  }
+  if (stage.source) {
+    await mkdir(srcDir);
+    await copyFile(stage.source.path, join(srcDir, stage.source.file));
+  }
+  const env = Object.entries({ JOBS: "2", SOURCE_DATE_EPOCH: "0", STAGE: stage.name, ...stage.env }).flatMap(([k, v]) => ["-e", `${k}=${v}`]);
+  if (stage.source) env.push("-e", `SRC=/sources/${stage.source.sha256}/${stage.source.file}`, "-e", `SRC_SHA256=${stage.source.sha256}`);
+
+  const started = Date.now();
+  const { stdout } = await docker([
+    "create", "--network", "none", "--label", "levitate-docker=1", "--label", "levitate-docker.role=bench",
+    "-v", `${stage.volumePrefix}-sources:/sources`,
+    "-v", `${stage.volumePrefix}-work-${stage.name}-${stage.toolchainKey.slice(0, 12)}:/work`,
+    "-v", `${stage.volumePrefix}-ccache:/ccache`,
+    ...env, stage.image, "sh", "/in/stage.sh",
+  ]);
+  const id = stdout.trim();
+  try {
+    await docker(["cp", inDir, `${id}:/in`]);
+    if (stage.source) await docker(["cp", srcDir, `${id}:/sources/${stage.source.sha256}`]);
+    const run = await execa("docker", ["start", "-a", id], { reject: false, stdin: "ignore" });
+    if (run.exitCode !== 0) throw new Error(`direct ${stage.name} failed (exit ${run.exitCode}):\n${String(run.stdout).slice(-2000)}\n${String(run.stderr).slice(-2000)}`);
+    await mkdir(stage.outDir, { recursive: true });
+    await docker(["cp", `${id}:/out`, join(stage.outDir, stage.name)]);
+    return Date.now() - started;
+  } finally {
+    await docker(["rm", "-f", id]).catch(() => undefined);
+    await rm(staging, { recursive: true, force: true });
+  }
+}

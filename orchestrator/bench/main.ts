@@ -1,0 +1,136 @@
+// `npm run bench`: measures cold stages against plain `docker run`, no-op and incremental builds, boot and sizes.
+import { execa } from "execa";
+import { appendFile, readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { loadConfig } from "../config/load.js";
+import { createEngine } from "../docker/engine.js";
+import { UserError } from "../errors/errors.js";
+import { ensureSource } from "../sources/ensure-source.js";
+import { busyboxStage } from "../stages/busybox.js";
+import type { ContainerStage } from "../stages/container-stage.js";
+import { isoStage } from "../stages/iso.js";
+import { linuxStage } from "../stages/linux.js";
+import { openrcStage } from "../stages/openrc.js";
+import { ensureImage } from "../toolchain/ensure-image.js";
+import { toolchainRecipe } from "../toolchain/recipes.js";
+import { cacheRoot } from "../util/cache-root.js";
+import { packageRoot } from "../util/package-root.js";
+import type { StageName } from "../plan/stages.js";
+import { directRun } from "./direct-run.js";
+import { makeBenchProject } from "./project.js";
+
+const FRAGMENT_CHANGE = "CONFIG_VIRTIO_BALLOON=y";
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const mib = (bytes: number) => `${(bytes / 1048576).toFixed(2)} MiB`;
+
+export async function runBench(argv: readonly string[]): Promise<number> {
+  const minimal = argv.includes("--minimal");
+  const realMirror = process.env.LEVITATE_MIRROR ?? join(cacheRoot(), "mirror");
+  const project = await makeBenchProject(realMirror);
+  const configPath = join(project.dir, "config", "levitate.yaml");
+  const flags = ["--config", configPath, "--profile", "offline", ...(minimal ? ["--minimal"] : [])];
+  const cli = async (args: string[]) => {
+    const started = Date.now();
+    const result = await execa("node", [join(packageRoot, "bin", "levitate-docker.js"), ...args, ...flags], {
+      env: project.env, reject: false, stdin: "ignore", cwd: project.dir,
+    });
+    const ms = Date.now() - started;
+    if (result.exitCode !== 0) throw new Error(`levitate-docker ${args.join(" ")} failed:\n${String(result.stderr).slice(-3000)}`);
+    return { ms, stdout: String(result.stdout), stderr: String(result.stderr) };
+  };
+  const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+  const rows: [string, string, string][] = [];
+  try {
+    const config = await loadConfig({ configPath, profile: "offline", env: { ...process.env, ...project.env } });
+    log(`machine: ${(await createEngine().info()).cpus} CPUs; flavour ${minimal ? "minimal" : "openrc"}; project copy in ${project.dir}`);
+    // Not timed: sources verified into the bench cache, toolchain image present.
+    for (const pin of Object.values(config.sources)) {
+      if (minimal && pin.name === config.openrc.source) continue;
+      await ensureSource(pin, { cacheRoot: project.env.LEVITATE_CACHE!, mirrors: [realMirror] });
+    }
+    const recipe = await toolchainRecipe(config);
+    await ensureImage(createEngine(), recipe, { onBuildStart: () => log(`building ${recipe.tag}`) });
+
+    log("cold build (orchestrated)...");
+    const cold = await cli(["build", "--json"]);
+    const stageMs = new Map<string, number>();
+    for (const line of cold.stdout.split("\n")) {
+      if (!line.startsWith("{")) continue;
+      const event = JSON.parse(line) as { event: string; stage?: string; durationMs?: number };
+      if (event.event === "stageFinished" && event.stage) stageMs.set(event.stage, event.durationMs ?? 0);
+    }
+    rows.push(["cold build, total (orchestrated)", seconds(cold.ms), ""]);
+
+    log("cold stages with plain docker commands...");
+    const stages: ContainerStage[] = minimal ? [busyboxStage, linuxStage, isoStage] : [busyboxStage, openrcStage, linuxStage, isoStage];
+    const artifacts = new Map<StageName, string>();
+    for (const name of ["linux", "initramfs"] as const) {
+      const meta = JSON.parse(await readFile(join(project.dir, "out", "metadata.json"), "utf8")) as { stages: { name: string; key: string }[] };
+      const key = meta.stages.find((s) => s.name === name)!.key;
+      artifacts.set(name, join(project.env.LEVITATE_CACHE!, "artifacts", name, key));
+    }
+    let ourTotal = 0;
+    let directTotal = 0;
+    for (const stage of stages) {
+      const pin = stage.source(config);
+      const inputs: Record<string, string> = {};
+      for (const file of stage.inputs(config, artifacts)) if (file.hostPath) inputs[file.path] = file.hostPath;
+      const ms = await directRun({
+        name: stage.name,
+        image: recipe.tag,
+        script: join(packageRoot, "images", "stages", `${stage.name}.sh`),
+        inputs,
+        source: pin === null ? null : { path: join(project.env.LEVITATE_CACHE!, "downloads", pin.sha256, pin.file), sha256: pin.sha256, file: pin.file },
+        env: stage.env(config),
+        volumePrefix: `${project.volumePrefix}-direct`,
+        toolchainKey: recipe.key,
+        outDir: join(project.dir, "direct-out"),
+      });
+      const ours = stageMs.get(stage.name) ?? NaN;
+      ourTotal += ours;
+      directTotal += ms;
+      rows.push([`cold ${stage.name}: ours vs plain docker`, `${seconds(ours)} vs ${seconds(ms)}`, `x${(ours / ms).toFixed(3)}`]);
+    }
+    rows.push(["cold container stages, sum: ours vs plain docker", `${seconds(ourTotal)} vs ${seconds(directTotal)}`, `overhead ${(((ourTotal - directTotal) / directTotal) * 100).toFixed(1)}% (target < 3%)`]);
+    rows.push(["initramfs (host, TypeScript)", seconds(stageMs.get("initramfs") ?? NaN), ""]);
+
+    const noop = await cli(["build"]);
+    rows.push(["no-op build (Node start-up included)", seconds(noop.ms), `target < 0.5 s`]);
+
+    await appendFile(join(project.dir, "config", "files", "etc", "motd"), `bench edit ${Date.now()}\n`);
+    const edit = await cli(["build"]);
+    rows.push(["edit config/files/etc/motd -> new ISO", seconds(edit.ms), "target < 3 s"]);
+
+    await appendFile(join(project.dir, "linux", "levitate.config"), `\n${FRAGMENT_CHANGE}\n`);
+    const fragment = await cli(["build", "linux"]);
+    const coldLinux = stageMs.get("linux") ?? NaN;
+    rows.push([`kernel fragment +${FRAGMENT_CHANGE} -> new bzImage`, seconds(fragment.ms), `${((fragment.ms / coldLinux) * 100).toFixed(1)}% of cold (target < 35%)`]);
+    await cli(["build"]);
+
+    const test = await cli(["test"]);
+    const shell = /shell in (\d+(?:\.\d+)?)s/.exec(test.stdout)?.[1];
+    rows.push(["test: time to shell", shell === undefined ? "?" : `${shell} s`, /using (kvm|tcg)/i.exec(test.stdout + test.stderr)?.[0] ?? ""]);
+
+    for (const file of ["bzImage", "initramfs.cpio.gz", "levitate.iso"]) {
+      rows.push([`size of ${file}`, mib((await stat(join(project.dir, "out", file))).size), ""]);
+    }
+  } finally {
+    const volumes = await execa("docker", ["volume", "ls", "-q", "--filter", `name=${project.volumePrefix}`], { reject: false });
+    const names = String(volumes.stdout).split("\n").filter((n) => n.startsWith(project.volumePrefix));
+    if (names.length > 0) await execa("docker", ["volume", "rm", "-f", ...names], { reject: false });
+    await project.dispose();
+  }
+  const width = Math.max(...rows.map((r) => r[0].length));
+  const valueWidth = Math.max(...rows.map((r) => r[1].length));
+  process.stdout.write(`\n${"measure".padEnd(width)}  ${"figure".padEnd(valueWidth)}  ratio / target\n`);
+  for (const [name, value, note] of rows) process.stdout.write(`${name.padEnd(width)}  ${value.padEnd(valueWidth)}  ${note}\n`);
+  return 0;
+}
+
+runBench(process.argv.slice(2)).then(
+  (code) => (process.exitCode = code),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof UserError ? `${error.message}\n${error.details.join("\n")}` : String((error as Error).stack ?? error)}\n`);
+    process.exitCode = 1;
+  },
+);

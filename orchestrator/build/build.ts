@@ -1,0 +1,110 @@
+// `build`: config -> inputs -> plan -> (dry run | execute) -> out/. The one path every command builds through.
+import { availableParallelism } from "node:os";
+import { join, resolve } from "node:path";
+import { loadConfig } from "../config/load.js";
+import type { Flavour, ResolvedConfig } from "../config/types.js";
+import { createEngine } from "../docker/engine.js";
+import type { Engine } from "../docker/types.js";
+import { collectInputs } from "../plan/inputs.js";
+import { plan as makePlan } from "../plan/plan.js";
+import type { BuildPlan } from "../plan/plan.js";
+import type { StageName } from "../plan/stages.js";
+import type { ProgressReporter } from "../progress/reporter.js";
+import { ArtifactStore } from "../stages/artifact-store.js";
+import { executePlan } from "../stages/execute.js";
+import type { StageOutcome } from "../stages/execute.js";
+import { publish } from "../stages/publish.js";
+import type { PublishedBuild } from "../stages/publish.js";
+import { cacheRoot as defaultCacheRoot } from "../util/cache-root.js";
+import { estimateFor, loadTimings, saveTiming } from "../progress/timings.js";
+
+export interface ConfigSelection {
+  readonly cwd: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly configPath?: string;
+  readonly profile?: string | null;
+  readonly mirror?: string | null;
+  readonly flavour: Flavour;
+}
+
+export interface BuildOptions extends ConfigSelection {
+  readonly only?: readonly StageName[];
+  readonly force?: boolean;
+  readonly dryRun?: boolean;
+  /** Say, before running, which inputs changed for each stage that runs. */
+  readonly explain?: boolean;
+  readonly reporter: ProgressReporter;
+  readonly engine?: Engine;
+  readonly signal?: AbortSignal;
+  readonly jobs?: number;
+  /** The command line that reproduces this build, recorded in metadata.json. */
+  readonly reproducer?: string;
+}
+
+export interface BuildOutcome {
+  readonly config: ResolvedConfig;
+  readonly plan: BuildPlan;
+  readonly outcomes: readonly StageOutcome[];
+  readonly published: PublishedBuild | null;
+  readonly outDir: string;
+}
+
+export function outDirFor(cwd: string, env: NodeJS.ProcessEnv): string {
+  return resolve(cwd, env.LEVITATE_OUT ?? "out");
+}
+
+export async function planBuild(selection: ConfigSelection, options: { only?: readonly StageName[]; force?: boolean } = {}) {
+  const config = await loadConfig({
+    cwd: selection.cwd,
+    env: selection.env,
+    ...(selection.configPath === undefined ? {} : { configPath: selection.configPath }),
+    ...(selection.profile === undefined ? {} : { profile: selection.profile }),
+    ...(selection.mirror === undefined ? {} : { mirror: selection.mirror }),
+  });
+  const root = defaultCacheRoot(selection.env);
+  const store = new ArtifactStore(root, config.configFile, selection.flavour);
+  const collected = await collectInputs(config, selection.flavour);
+  const plan = makePlan(collected, store, options);
+  return { config, store, plan, cacheRoot: root };
+}
+
+export async function build(options: BuildOptions): Promise<BuildOutcome> {
+  const { config, store, plan, cacheRoot } = await planBuild(options, {
+    ...(options.only === undefined ? {} : { only: options.only }),
+    ...(options.force === undefined ? {} : { force: options.force }),
+  });
+  const outDir = outDirFor(options.cwd, options.env);
+  if (options.dryRun) return { config, plan, outcomes: [], published: null, outDir };
+  const { reporter } = options;
+  const timings = await loadTimings(cacheRoot);
+  reporter.plan(
+    plan.stages.map((s) => {
+      const estimateMs = estimateFor(timings, s.name);
+      return {
+        name: s.name,
+        state: s.action === "cached" ? ("cached" as const) : ("pending" as const),
+        reason: s.reasons.join("; "),
+        ...(estimateMs === undefined ? {} : { estimateMs }),
+      };
+    }),
+  );
+  if (options.explain) {
+    for (const stage of plan.stages) if (stage.action === "run") reporter.info(`${stage.name}: ${stage.reasons.join("; ")}`);
+  }
+  const outcomes = await executePlan({
+    engine: options.engine ?? (() => createEngine({ env: options.env })),
+    config,
+    plan,
+    store,
+    reporter,
+    logDir: join(outDir, "logs"),
+    mirrors: config.mirror === null ? [] : [config.mirror],
+    jobs: options.jobs ?? Math.max(1, availableParallelism()),
+    volumePrefix: options.env.LEVITATE_VOLUME_PREFIX || "levitate",
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    onStageTiming: (stage, ms) => void saveTiming(cacheRoot, stage, null, ms).catch(() => undefined),
+  });
+  const complete = plan.stages.some((s) => s.name === "iso");
+  const published = complete ? await publish(outDir, config, plan, outcomes, options.reproducer ?? "levitate-docker build") : null;
+  return { config, plan, outcomes, published, outDir };
+}

@@ -1,0 +1,81 @@
+// `levitate-docker clean`: removes what levitate-docker left behind, found by its labels.
+import { readdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { createEngine } from "../../docker/engine.js";
+import { LABEL_ROLE, LABEL_TOOL } from "../../docker/types.js";
+import { cacheRoot } from "../../util/cache-root.js";
+import type { Command } from "../context.js";
+import { parse } from "../options.js";
+
+const HELP = `usage: levitate-docker clean [options]
+
+Removes leftover stage containers (by the levitate-docker label). With flags, also:
+      --vms        stop and remove running VMs too
+      --volumes    build trees, ccache and the sources volume (next build is cold)
+      --images     toolchain and QEMU runner images
+      --cache      host cache: finished artifacts and verified downloads
+      --disks      VM disks (the levitate-disks volume): data written by guests is lost
+      --all        all of the above except --disks
+  -n, --dry-run    list what would be removed
+  -h, --help       show this help
+`;
+
+export const cleanCommand: Command = async (args, context) => {
+  const { values } = parse("clean", args, {
+    vms: { type: "boolean" },
+    volumes: { type: "boolean" },
+    images: { type: "boolean" },
+    cache: { type: "boolean" },
+    disks: { type: "boolean" },
+    all: { type: "boolean" },
+    "dry-run": { type: "boolean", short: "n" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help) {
+    context.stdout.write(HELP);
+    return 0;
+  }
+  const all = values.all === true;
+  const dry = values["dry-run"] === true;
+  const say = (what: string) => context.stdout.write(`${dry ? "would remove" : "removed"} ${what}\n`);
+  const engine = createEngine({ env: context.env });
+  let count = 0;
+
+  for (const c of await engine.list({ [LABEL_TOOL]: "1" }, { all: true })) {
+    const isVm = c.labels[LABEL_ROLE] === "vm";
+    if (isVm && c.state === "running" && !(values.vms || all)) continue;
+    if (!dry) await engine.remove(c.id);
+    say(`container ${c.name} (${c.labels[LABEL_ROLE] ?? "?"}, ${c.state})`);
+    count += 1;
+  }
+  if (values.volumes || all || values.disks) {
+    for (const v of await engine.listVolumes({ [LABEL_TOOL]: "1" })) {
+      const isDisk = v.name === "levitate-disks";
+      if (isDisk ? !values.disks : !(values.volumes || all)) continue;
+      if (!dry) await engine.removeVolume(v.name);
+      say(`volume ${v.name}`);
+      count += 1;
+    }
+  }
+  if (values.images || all) {
+    for (const image of await engine.listImages({ [LABEL_TOOL]: "1" })) {
+      if (image.labels["levitate-docker.scratch"] !== undefined) continue;
+      if (!dry) await engine.removeImage(image.id);
+      say(`image ${image.tags.join(", ") || image.id.slice(7, 19)}`);
+      count += 1;
+    }
+  }
+  if (values.cache || all) {
+    const root = cacheRoot(context.env);
+    for (const dir of ["artifacts", "downloads", "last"]) {
+      const path = join(root, dir);
+      const present = await readdir(path).then(() => true, () => false);
+      if (!present) continue;
+      if (!dry) await rm(path, { recursive: true, force: true });
+      say(`cache ${path}`);
+      count += 1;
+    }
+  }
+  if (count === 0) context.stdout.write("nothing to clean\n");
+  return 0;
+};

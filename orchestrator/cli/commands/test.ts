@@ -1,0 +1,89 @@
+// `levitate-docker test`: build if needed, boot headless, time to shell, run the boot checks, power off.
+import { existsSync } from "node:fs";
+import { readdir } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { UserError } from "../../errors/errors.js";
+import { writeFileAtomic } from "../../util/atomic.js";
+import { packageRoot } from "../../util/package-root.js";
+import { loadBootChecks } from "../../vm/boot-check-file.js";
+import type { BootCheck } from "../../vm/boot-check-file.js";
+import { normaliseBootLog } from "../../vm/boot-log.js";
+import { bootTest } from "../../vm/boot-test.js";
+import { writeJUnit } from "../../vm/junit.js";
+import { formatSeconds } from "../../vm/serial-console.js";
+import { serviceChecks } from "../../vm/service-checks.js";
+import type { Command, CommandContext } from "../context.js";
+import { parse } from "../options.js";
+import { VM_HELP, VM_OPTIONS, prepareBoot } from "../vm-setup.js";
+
+const HELP = `usage: levitate-docker test [options]
+
+Builds what is out of date, boots the ISO headless in QEMU (in a container), waits for the
+shell, prints the time to it and the guest's \`uname -r\`, runs the boot checks, powers off.
+Exits 0 only if every check passed. Checks: tests/boot/basic.yaml, plus tests/boot/openrc.yaml
+and "every configured service is started" for the OpenRC flavour, or the files given.
+
+options:
+${VM_HELP}
+      --checks FILE   a checks file (repeatable; replaces the default files)
+      --junit FILE    write the results as JUnit XML
+      --serial-log FILE   write the whole serial console there
+      --boot-log FILE     write the normalised boot log (userspace lines, no times) there
+`;
+
+async function defaultCheckFiles(context: CommandContext, minimal: boolean): Promise<string[]> {
+  const local = join(context.cwd, "tests", "boot");
+  const dir = existsSync(local) ? local : join(packageRoot, "tests", "boot");
+  const names = (await readdir(dir)).filter((n) => n.endsWith(".yaml")).sort();
+  return names.filter((n) => n === "basic.yaml" || (!minimal && n === "openrc.yaml")).map((n) => join(dir, n));
+}
+
+export const testCommand: Command = async (args, context) => {
+  const { values } = parse("test", args, {
+    ...VM_OPTIONS,
+    checks: { type: "string", multiple: true },
+    junit: { type: "string" },
+    "serial-log": { type: "string" },
+    "boot-log": { type: "string" },
+  });
+  if (values.help) {
+    context.stdout.write(HELP);
+    return 0;
+  }
+  if (values.disk !== undefined) throw new UserError("test: --disk is for run and vm start; test boots a throwaway VM");
+  const log = (line: string) => context.stderr.write(`${line}\n`);
+  const files = values.checks?.map((f) => resolve(context.cwd, f)) ?? (await defaultCheckFiles(context, values.minimal === true));
+  const checks: BootCheck[] = [];
+  for (const file of files) checks.push(...(await loadBootChecks(file)));
+  const prepared = await prepareBoot(values, context, log);
+  if (values.minimal !== true && values.checks === undefined) checks.push(...serviceChecks(prepared.config, prepared.config.configFile));
+
+  context.stdout.write(`accelerator: ${prepared.accel.accel} (${prepared.accel.reason})\n`);
+  const result = await bootTest({
+    engine: prepared.engine,
+    runnerImage: prepared.runnerImage,
+    boot: prepared.boot,
+    accel: prepared.accel.accel,
+    uefi: prepared.uefi,
+    memory: prepared.memory,
+    cpus: prepared.cpus,
+    checks,
+    ...(values["serial-log"] === undefined ? {} : { transcriptFile: resolve(context.cwd, values["serial-log"]) }),
+    log,
+    signal: context.signal,
+  });
+  context.stdout.write(`booted to a shell in ${formatSeconds(result.timeToShellMs)} (${result.accel}${prepared.uefi ? ", UEFI" : ", BIOS"})\n`);
+  context.stdout.write(`uname -r: ${result.kernelRelease}\n`);
+  const failed = result.results.filter((r) => !r.passed);
+  for (const r of result.results) {
+    context.stdout.write(`  ${r.passed ? "ok  " : "FAIL"} ${r.name} (${formatSeconds(r.durationMs)})\n`);
+    for (const failure of r.failures) context.stdout.write(`         ${failure}\n`);
+  }
+  context.stdout.write(`checks: ${result.results.length - failed.length} passed, ${failed.length} failed\n`);
+  context.stdout.write(result.poweredOff ? "powered off cleanly\n" : "poweroff did not end QEMU; the VM was killed\n");
+  if (values.junit !== undefined) {
+    await writeJUnit(result.results, `levitate-docker boot (${values.minimal ? "minimal" : "openrc"}, ${result.accel})`, resolve(context.cwd, values.junit));
+  }
+  if (values["boot-log"] !== undefined) await writeFileAtomic(resolve(context.cwd, values["boot-log"]), normaliseBootLog(result.transcript));
+  return failed.length === 0 && result.poweredOff ? 0 : 1;
+};

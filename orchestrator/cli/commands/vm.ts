@@ -1,0 +1,120 @@
+// `levitate-docker vm start|exec|logs|status|stop`: named VMs in the background, scriptable.
+import { pipeline } from "node:stream/promises";
+import { createEngine } from "../../docker/engine.js";
+import { UserError } from "../../errors/errors.js";
+import { timeoutScale } from "../../vm/accel.js";
+import { execInVm, startVm, stopVm, vmLogs, vmStatus } from "../../vm/vm-manager.js";
+import type { Command, CommandContext } from "../context.js";
+import { parse } from "../options.js";
+import { VM_HELP, VM_OPTIONS, prepareBoot } from "../vm-setup.js";
+
+const HELP = `usage: levitate-docker vm <action> [NAME] [options]
+
+  start [NAME]          build if needed, boot in the background (default name: levitate)
+  exec NAME -- CMD...   run CMD in the guest's shell; prints its output, exits with its exit code
+  logs NAME [-f]        the serial console since boot (-f: follow)
+  status                every VM, running or not
+  stop NAME             poweroff in the guest, then stop/kill QEMU after --timeout; removes the VM
+
+options for start:
+${VM_HELP}
+options for exec and stop:
+      --timeout SECONDS   exec: for the command (default 60, x4 under TCG); stop: before killing (default 30)
+options for logs:
+  -f, --follow        keep printing as the guest writes
+      --raw           keep CRs and terminal escapes
+`;
+
+const DEFAULT_NAME = "levitate";
+
+function seconds(value: string | undefined, fallback: number, what: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new UserError(`${what}: expected a number of seconds, got '${value}'`);
+  return n;
+}
+
+async function start(values: Parameters<typeof prepareBoot>[0], name: string, context: CommandContext): Promise<number> {
+  const log = (line: string) => context.stderr.write(`${line}\n`);
+  const prepared = await prepareBoot(values, context, log);
+  const handle = await startVm({
+    engine: prepared.engine,
+    runnerImage: prepared.runnerImage,
+    name,
+    boot: prepared.boot,
+    accel: prepared.accel.accel,
+    memory: prepared.memory,
+    cpus: prepared.cpus,
+    uefi: prepared.uefi,
+    ...(prepared.disk === undefined ? {} : { disk: prepared.disk }),
+  });
+  context.stdout.write(`started VM ${handle.name} (${handle.accel}: ${prepared.accel.reason})\n`);
+  context.stderr.write(`  levitate-docker vm exec ${handle.name} -- uname -a\n  levitate-docker vm stop ${handle.name}\n`);
+  return 0;
+}
+
+export const vmCommand: Command = async (args, context) => {
+  const dash = args.indexOf("--");
+  const own = dash < 0 ? args : args.slice(0, dash);
+  const command = dash < 0 ? [] : args.slice(dash + 1);
+  const { values, positionals } = parse(
+    "vm",
+    own,
+    { ...VM_OPTIONS, timeout: { type: "string" }, follow: { type: "boolean", short: "f" }, raw: { type: "boolean" } },
+    true,
+  );
+  const [action, name, ...extra] = positionals;
+  if (values.help || action === undefined) {
+    context.stdout.write(HELP);
+    return values.help ? 0 : 2;
+  }
+  if (extra.length > 0) throw new UserError(`vm ${action}: unexpected arguments: ${extra.join(" ")} (put the guest command after --)`);
+  const need = (): string => {
+    if (name === undefined) throw new UserError(`vm ${action}: expected a VM name (see: levitate-docker vm status)`);
+    return name;
+  };
+  if (action === "start") return start(values, name ?? DEFAULT_NAME, context);
+  const engine = createEngine({ env: context.env });
+  switch (action) {
+    case "exec": {
+      const vm = need();
+      if (command.length === 0) throw new UserError("vm exec: expected a command after --, e.g. vm exec NAME -- uname -r");
+      const status = (await vmStatus({ engine })).find((s) => s.name === vm);
+      const scale = timeoutScale(status?.accel === "kvm" ? "kvm" : "tcg");
+      const result = await execInVm({
+        engine,
+        name: vm,
+        command: command.join(" "),
+        timeoutMs: seconds(values.timeout, 60, "--timeout") * 1000 * scale,
+        shellTimeoutMs: 60_000 * scale,
+        signal: context.signal,
+      });
+      context.stdout.write(result.output.endsWith("\n") || result.output === "" ? result.output : `${result.output}\n`);
+      return result.exitCode;
+    }
+    case "logs": {
+      const stream = await vmLogs({ engine, name: need(), follow: values.follow === true, plain: values.raw !== true });
+      await pipeline(stream, context.stdout, { end: false, signal: context.signal }).catch((error: unknown) => {
+        if (!context.signal.aborted) throw error;
+      });
+      return 0;
+    }
+    case "status": {
+      const vms = await vmStatus({ engine });
+      if (vms.length === 0) context.stdout.write("no VMs (start one: levitate-docker vm start NAME)\n");
+      for (const vm of vms) {
+        context.stdout.write(`${vm.name.padEnd(16)} ${vm.state.padEnd(8)} ${vm.accel.padEnd(4)} ${vm.boot.padEnd(9)} ${vm.disk ? `disk ${vm.disk}  ` : ""}${vm.status}\n`);
+      }
+      return 0;
+    }
+    case "stop": {
+      const vm = need();
+      const result = await stopVm({ engine, name: vm, timeoutMs: seconds(values.timeout, 30, "--timeout") * 1000 });
+      const how = { poweroff: "powered off", stopped: "stopped (QEMU did not exit after poweroff)", killed: "killed", "not-running": "was not running" }[result.how];
+      context.stdout.write(`VM ${vm} ${how}; removed\n`);
+      return 0;
+    }
+    default:
+      throw new UserError(`vm: unknown action '${action}'`, { details: ["actions: start, exec, logs, status, stop"] });
+  }
+};

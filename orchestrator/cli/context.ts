@@ -1,0 +1,15 @@
+// What a command gets from the process: streams, environment, cwd and a cancel signal.
+export interface CommandContext {
+  readonly cwd: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly stdout: NodeJS.WriteStream;
+  readonly stderr: NodeJS.WriteStream;
+  readonly stdin: NodeJS.ReadStream;
+  /** Aborted on the first SIGINT/SIGTERM; commands clean up and return. */
+  readonly signal: AbortSignal;
+  /** The words typed after the program name, for metadata.json's reproducer line. */
+  readonly argv: readonly string[];
+}
+
+/** A command: parses its own arguments and returns an exit code; never calls process.exit. */
+export type Command = (args: readonly string[], context: CommandContext) => Promise<number>;

@@ -1,0 +1,104 @@
+// The CLI: picks the command, wires Ctrl-C to a cancel signal, turns errors into exit codes.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { InterruptedError, StageError, UserError } from "../errors/errors.js";
+import { packageRoot } from "../util/package-root.js";
+import type { Command, CommandContext } from "./context.js";
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  build: { summary: "build the ISO (or named stages) from config/levitate.yaml", load: async () => (await import("./commands/build.js")).buildCommand },
+  run: { summary: "boot the ISO in QEMU with its serial console on this terminal", load: async () => (await import("./commands/run.js")).runCommand },
+  test: { summary: "boot headless, run the boot checks, power off", load: async () => (await import("./commands/test.js")).testCommand },
+  vm: { summary: "named VMs in the background: start, exec, logs, status, stop", load: async () => (await import("./commands/vm.js")).vmCommand },
+  disk: { summary: "persistent qcow2 disks: create, list, rm", load: async () => (await import("./commands/disk.js")).diskCommand },
+  doctor: { summary: "check the engine, KVM, disk space, images and caches", load: async () => (await import("./commands/doctor.js")).doctorCommand },
+  clean: { summary: "remove leftover containers, volumes, images and caches", load: async () => (await import("./commands/clean.js")).cleanCommand },
+};
+
+function version(): string {
+  return (JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as { version: string }).version;
+}
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  return [
+    "levitate-docker: build and boot LevitateOS with nothing on the host but Node and Docker",
+    "",
+    "usage: levitate-docker <command> [options]",
+    "",
+    "commands:",
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    "",
+    "Run 'levitate-docker <command> --help' for a command's options.",
+    "Typical: levitate-docker build && levitate-docker test   (no registry: add --profile offline)",
+    "",
+  ].join("\n");
+}
+
+export function formatError(error: unknown): { text: string; code: number } {
+  if (error instanceof UserError) {
+    const details = error.details.map((d) => `  ${d}`).join("\n");
+    return { text: `error: ${error.message}${details ? `\n${details}` : ""}\n`, code: 1 };
+  }
+  if (error instanceof StageError) {
+    const lines = [`error: ${error.message}`];
+    if (error.lastLines.length > 0) lines.push(`last lines of its log:`, ...error.lastLines.map((l) => `  | ${l}`));
+    if (error.logPath) lines.push(`full log: ${error.logPath}`);
+    return { text: lines.join("\n") + "\n", code: 1 };
+  }
+  if (error instanceof InterruptedError) return { text: `interrupted: containers stopped and removed, nothing half-written kept\n`, code: 130 };
+  const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  return { text: `internal error (a bug in levitate-docker; please report it):\n${stack}\n`, code: 70 };
+}
+
+export async function main(argv: readonly string[], streams: Partial<CommandContext> = {}): Promise<number> {
+  const stdout = streams.stdout ?? process.stdout;
+  const stderr = streams.stderr ?? process.stderr;
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "help" || name === "--help" || name === "-h") {
+    stdout.write(usage());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === "--version" || name === "-V") {
+    stdout.write(`${version()}\n`);
+    return 0;
+  }
+  const entry = COMMANDS[name];
+  if (entry === undefined) {
+    stderr.write(`error: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals === 1) {
+      stderr.write(`\n${signal}: stopping, cleaning up (press again to quit at once)\n`);
+      controller.abort(new InterruptedError(signal));
+    } else process.exit(130);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const context: CommandContext = {
+    cwd: streams.cwd ?? process.cwd(),
+    env: streams.env ?? process.env,
+    stdout,
+    stderr,
+    stdin: streams.stdin ?? process.stdin,
+    signal: controller.signal,
+    argv,
+  };
+  try {
+    const command = await entry.load();
+    return await command(rest, context);
+  } catch (error) {
+    const reported = controller.signal.aborted && !(error instanceof UserError) && !(error instanceof StageError)
+      ? formatError(new InterruptedError("SIGINT"))
+      : formatError(error);
+    stderr.write(reported.text);
+    return reported.code;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}

@@ -1,0 +1,124 @@
+// What run, test and vm start share: build if needed, the runner image, the accelerator, the boot files.
+import { build } from "../build/build.js";
+import type { ResolvedConfig } from "../config/types.js";
+import { createEngine } from "../docker/engine.js";
+import type { Engine } from "../docker/types.js";
+import { UserError } from "../errors/errors.js";
+import { createReporter } from "../progress/reporter.js";
+import { ensureImage } from "../toolchain/ensure-image.js";
+import { runnerRecipe } from "../toolchain/recipes.js";
+import { cacheRoot } from "../util/cache-root.js";
+import { chooseAccelerator } from "../vm/accel.js";
+import type { AcceleratorChoice, RequestedAccelerator } from "../vm/accel.js";
+import { parseSize } from "../vm/disks.js";
+import type { VmBootFiles } from "../vm/vm-manager.js";
+import type { CommandContext } from "./context.js";
+import { CONFIG_HELP, CONFIG_OPTIONS, progressMode, selection } from "./options.js";
+
+export const VM_OPTIONS = {
+  ...CONFIG_OPTIONS,
+  accel: { type: "string" },
+  memory: { type: "string", short: "m" },
+  cpus: { type: "string" },
+  uefi: { type: "boolean" },
+  disk: { type: "string" },
+  append: { type: "string" },
+  plain: { type: "boolean" },
+} as const;
+
+export const VM_HELP = `${CONFIG_HELP}
+      --accel MODE    auto (default): KVM only where a Linux guest really runs under it, else TCG; kvm; tcg
+  -m, --memory SIZE   guest memory, e.g. 512M (default: vm.memory in the config)
+      --cpus N        guest CPUs (default: vm.cpus in the config)
+      --uefi          boot with OVMF (UEFI) instead of SeaBIOS
+      --disk NAME     attach the disk NAME (see 'levitate-docker disk') as /dev/vda
+      --append ARGS   extra kernel command-line arguments (boots bzImage + initramfs directly)
+      --plain         plain progress lines while building`;
+
+export interface VmValues {
+  readonly config?: string | undefined;
+  readonly profile?: string | undefined;
+  readonly mirror?: string | undefined;
+  readonly minimal?: boolean | undefined;
+  readonly accel?: string | undefined;
+  readonly memory?: string | undefined;
+  readonly cpus?: string | undefined;
+  readonly uefi?: boolean | undefined;
+  readonly disk?: string | undefined;
+  readonly append?: string | undefined;
+  readonly plain?: boolean | undefined;
+}
+
+export interface PreparedBoot {
+  readonly engine: Engine;
+  readonly config: ResolvedConfig;
+  readonly runnerImage: string;
+  readonly accel: AcceleratorChoice;
+  readonly boot: VmBootFiles;
+  readonly memory: string;
+  readonly cpus: number;
+  readonly uefi: boolean;
+  readonly disk?: string;
+}
+
+function requestedAccel(value: string | undefined): RequestedAccelerator {
+  const accel = value ?? "auto";
+  if (accel !== "auto" && accel !== "kvm" && accel !== "tcg") {
+    throw new UserError(`--accel: expected auto, kvm or tcg, got '${accel}'`);
+  }
+  return accel;
+}
+
+/** Builds what is out of date, then gets everything a VM needs; progress and verdicts go to stderr. */
+export async function prepareBoot(values: VmValues, context: CommandContext, log: (line: string) => void): Promise<PreparedBoot> {
+  const requested = requestedAccel(values.accel);
+  let cpus: number | undefined;
+  if (values.cpus !== undefined) {
+    cpus = Number(values.cpus);
+    if (!Number.isInteger(cpus) || cpus < 1 || cpus > 64) throw new UserError(`--cpus: expected a whole number from 1 to 64, got '${values.cpus}'`);
+  }
+  if (values.memory !== undefined && !/^[1-9][0-9]*[MG]$/.test(values.memory)) {
+    throw new UserError(`--memory: expected a size like 256M or 1G, got '${values.memory}'`);
+  }
+  if (values.memory !== undefined) parseSize(values.memory);
+  const chosen = selection(values, context);
+  const mode = progressMode(values, context.stderr, context.env);
+  const reporter = createReporter({ mode: mode === "json" ? "plain" : mode, out: context.stderr });
+  let result;
+  try {
+    result = await build({ ...chosen, reporter, signal: context.signal, reproducer: `levitate-docker ${context.argv.join(" ")}` });
+  } finally {
+    reporter.close();
+  }
+  const published = result.published!;
+  const engine = createEngine({ env: context.env });
+  const recipe = await runnerRecipe(result.config);
+  await ensureImage(engine, recipe, {
+    onBuildStart: () => log(`building QEMU runner image ${recipe.tag} (once)`),
+    signal: context.signal,
+  });
+  const accel = await chooseAccelerator({
+    engine,
+    requested,
+    runnerImage: recipe.tag,
+    canaryKernel: published.bzImage,
+    cacheRoot: cacheRoot(context.env),
+    log,
+    signal: context.signal,
+  });
+  const boot: VmBootFiles =
+    values.append === undefined
+      ? { kind: "iso", iso: published.iso }
+      : { kind: "kernel", kernel: published.bzImage, initramfs: published.initramfs, append: `${result.config.kernel.cmdline} ${values.append}`.trim() };
+  return {
+    engine,
+    config: result.config,
+    runnerImage: recipe.tag,
+    accel,
+    boot,
+    memory: values.memory ?? result.config.vm.memory,
+    cpus: cpus ?? result.config.vm.cpus,
+    uefi: values.uefi === true,
+    ...(values.disk === undefined ? {} : { disk: values.disk }),
+  };
+}

@@ -1,0 +1,40 @@
+// Builds the toolchain or runner image only when no image has the tag its content hashes to.
+import { InterruptedError, UserError } from "../errors/errors.js";
+import type { Engine } from "../docker/types.js";
+import type { ImageRecipe } from "./recipes.js";
+
+export interface EnsureImageOptions {
+  readonly onLog?: (line: string) => void;
+  readonly onBuildStart?: () => void;
+  readonly signal?: AbortSignal;
+}
+
+/** Returns the image id; builds (RUN steps get host networking, for the package archive) if absent. */
+export async function ensureImage(engine: Engine, recipe: ImageRecipe, options: EnsureImageOptions = {}): Promise<{ id: string; built: boolean }> {
+  const existing = await engine.imageId(recipe.tag);
+  if (existing !== null) return { id: existing, built: false };
+  options.onBuildStart?.();
+  try {
+    const id = await engine.buildImage({
+      tag: recipe.tag,
+      context: recipe.context,
+      dockerfile: recipe.dockerfile,
+      buildArgs: recipe.buildArgs,
+      labels: { "levitate-docker.image": recipe.kind, "levitate-docker.key": recipe.key, "levitate-docker.flavour": recipe.buildArgs.FLAVOUR ?? "" },
+      network: "host",
+      ...(options.onLog === undefined ? {} : { onLog: options.onLog }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+    return { id, built: true };
+  } catch (error) {
+    if (error instanceof InterruptedError) throw error;
+    const base = recipe.buildArgs.BASE ?? "";
+    const hint =
+      /pull access denied|not found|manifest unknown|no such host|dial tcp|TLS handshake/i.test(String((error as Error).message)) &&
+      !base.startsWith("levitate/")
+        ? [`the base image ${base} could not be pulled: with no registry access use the offline profile (--profile offline), which builds from a local base image made by scripts/prepare-offline.sh`]
+        : [];
+    if (error instanceof UserError) throw new UserError(error.message, { cause: error, details: [...hint, ...error.details] });
+    throw error;
+  }
+}

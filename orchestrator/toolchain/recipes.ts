@@ -1,0 +1,72 @@
+// What goes into the toolchain and QEMU runner images, and the tags that name that content.
+import { readdir, readFile } from "node:fs/promises";
+import { join, relative } from "node:path";
+import type { ResolvedConfig } from "../config/types.js";
+import type { InputFile } from "../docker/types.js";
+import { hashInputs, sha256 } from "../plan/hash.js";
+import { packageRoot } from "../util/package-root.js";
+
+export interface ImageRecipe {
+  /** "toolchain" or "runner". */
+  readonly kind: "toolchain" | "runner";
+  /** e.g. levitate/toolchain:debian-1a2b3c4d5e6f */
+  readonly tag: string;
+  /** Hash of everything that goes into the image: files, flavour, base. */
+  readonly key: string;
+  readonly dockerfile: string;
+  readonly context: readonly InputFile[];
+  readonly buildArgs: Readonly<Record<string, string>>;
+  /** Per-file hashes, for --explain. */
+  readonly inputs: Readonly<Record<string, string>>;
+}
+
+async function filesUnder(root: string, dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string): Promise<void> => {
+    for (const entry of (await readdir(d, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const full = join(d, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else if (entry.isFile()) out.push(relative(root, full));
+    }
+  };
+  await walk(join(root, dir));
+  return out;
+}
+
+async function recipe(
+  kind: "toolchain" | "runner",
+  config: ResolvedConfig,
+  dockerfile: string,
+  dirs: readonly string[],
+): Promise<ImageRecipe> {
+  const paths = [...new Set([dockerfile, ...(await Promise.all(dirs.map((d) => filesUnder(packageRoot, d)))).flat()])];
+  const inputs: Record<string, string> = {
+    "config:toolchain.flavour": config.toolchain.flavour,
+    "config:toolchain.base": config.toolchain.base,
+  };
+  const context: InputFile[] = [];
+  for (const path of paths) {
+    const data = await readFile(join(packageRoot, path));
+    inputs[`file:${path}`] = sha256(data);
+    context.push({ path, data, mode: path.endsWith(".sh") ? 0o755 : 0o644 });
+  }
+  const key = hashInputs(inputs);
+  const name = kind === "toolchain" ? "levitate/toolchain" : "levitate/qemu";
+  return {
+    kind,
+    tag: `${name}:${config.toolchain.flavour}-${key.slice(0, 12)}`,
+    key,
+    dockerfile,
+    context,
+    buildArgs: { FLAVOUR: config.toolchain.flavour, BASE: config.toolchain.base },
+    inputs,
+  };
+}
+
+export function toolchainRecipe(config: ResolvedConfig): Promise<ImageRecipe> {
+  return recipe("toolchain", config, "Dockerfile.toolchain", ["images/toolchain"]);
+}
+
+export function runnerRecipe(config: ResolvedConfig): Promise<ImageRecipe> {
+  return recipe("runner", config, "images/qemu/Dockerfile", ["images/qemu"]);
+}

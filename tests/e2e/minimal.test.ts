@@ -1,0 +1,36 @@
+// End to end, the BusyBox-init flavour: build with the offline profile, boot it, run a command in the guest.
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { createEngine } from "../../orchestrator/docker/engine.js";
+import { LABEL_ROLE, LABEL_TOOL } from "../../orchestrator/docker/types.js";
+import { REPO, explain, runCli } from "../helpers/cli.js";
+
+describe("minimal flavour, offline profile", () => {
+  it("builds out/levitate.iso, boots it to a shell and prints the guest's kernel release", async () => {
+    const built = await runCli(["build", "--minimal", "--profile", "offline"]);
+    expect(built.exitCode, explain(built)).toBe(0);
+    for (const file of ["levitate.iso", "bzImage", "initramfs.cpio.gz", "metadata.json"]) {
+      expect(existsSync(join(REPO, "out", file)), file).toBe(true);
+    }
+    expect(statSync(join(REPO, "out", "levitate.iso")).size).toBeGreaterThan(1_000_000);
+
+    const tested = await runCli(["test", "--minimal", "--profile", "offline"]);
+    expect(tested.exitCode, explain(tested)).toBe(0);
+    expect(tested.stdout).toMatch(/uname -r: 6\.1\.\d+/);
+    expect(tested.stdout).toMatch(/shell in \d+(\.\d+)?s/);
+
+    // Nothing left behind: stage containers and test VMs are removed.
+    const engine = createEngine();
+    const left = (await engine.list({ [LABEL_TOOL]: "1" }, { all: true })).filter((c) => c.labels[LABEL_ROLE] !== "vm");
+    expect(left.map((c) => c.name)).toEqual([]);
+  });
+
+  it("a second build with nothing changed runs no stage", async () => {
+    const again = await runCli(["build", "--minimal", "--profile", "offline", "--plain"]);
+    expect(again.exitCode, explain(again)).toBe(0);
+    expect(again.stderr).toMatch(/up to date/);
+    const dry = await runCli(["build", "--minimal", "--profile", "offline", "--dry-run"]);
+    expect(dry.stdout).toContain("everything is up to date");
+  });
+});

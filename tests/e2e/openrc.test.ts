@@ -1,0 +1,59 @@
+// End to end, the OpenRC flavour (the default): build, boot, every configured service started, golden boot log.
+import { existsSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { cacheRoot } from "../../orchestrator/util/cache-root.js";
+import { explain, runCli } from "../helpers/cli.js";
+import { expectGolden, goldenPath } from "../helpers/golden.js";
+import { copyProject } from "../helpers/project-copy.js";
+
+const OPENRC_FILE = "openrc-0.54.tar.gz";
+const OPENRC_SHA256 = "dcf40e559ad28a537aa48e027539295b3b3c318426e5c2c6f2c8bfa46c10e188";
+
+/** OpenRC's source cannot be downloaded on every machine; without it these cases are skipped, loudly. */
+function openrcTarball(): string | undefined {
+  const root = cacheRoot();
+  const mirror = process.env.LEVITATE_MIRROR ?? join(root, "mirror");
+  return [join(root, "downloads", OPENRC_SHA256, OPENRC_FILE), join(mirror, OPENRC_FILE), join(mirror, OPENRC_SHA256, OPENRC_FILE)].find((p) => existsSync(p));
+}
+
+const tarball = openrcTarball();
+const skipWhy = tarball === undefined
+  ? ` (SKIPPED: ${OPENRC_FILE} (sha256 ${OPENRC_SHA256}) is in neither the download cache nor the mirror ${process.env.LEVITATE_MIRROR ?? join(cacheRoot(), "mirror")}; put it there to run this)`
+  : "";
+if (tarball === undefined) process.stderr.write(`openrc e2e:${skipWhy}\n`);
+
+describe.skipIf(tarball === undefined)(`OpenRC flavour, offline profile${skipWhy}`, () => {
+  it("builds, boots to the OpenRC shell, every configured service is started, and the boot log matches the golden file", async () => {
+    const built = await runCli(["build", "--profile", "offline"]);
+    expect(built.exitCode, explain(built)).toBe(0);
+    const bootLog = join(tmpdir(), `levitate-boot-${process.pid}.log`);
+    const junit = join(tmpdir(), `levitate-junit-${process.pid}.xml`);
+    const tested = await runCli(["test", "--profile", "offline", "--boot-log", bootLog, "--junit", junit]);
+    expect(tested.exitCode, explain(tested)).toBe(0);
+    expect(tested.stdout).toMatch(/uname -r: 6\.1\.\d+/);
+    for (const service of ["devfs", "dmesg", "sysfs", "hostname", "bootmisc", "syslogd", "klogd", "loopback"]) {
+      expect(tested.stdout).toMatch(new RegExp(`ok +service ${service} \\(\\w+\\) is started`));
+    }
+    expect(await readFile(junit, "utf8")).toMatch(/<testsuite [^>]*failures="0"/);
+    expectGolden("boot/openrc.log", await readFile(bootLog, "utf8"));
+  });
+
+  it("the golden boot log catches a service removed from the config", async () => {
+    const project = await copyProject("openrc-less", { sharedCache: true });
+    try {
+      const text = await readFile(project.configFile, "utf8");
+      await writeFile(project.configFile, text.replace("boot: [hostname, bootmisc, syslogd, klogd, loopback]", "boot: [hostname, bootmisc, syslogd, loopback]"));
+      const bootLog = join(project.dir, "boot.log");
+      const tested = await runCli(["test", "--profile", "offline", "--config", project.configFile, "--boot-log", bootLog], { env: project.env });
+      expect(tested.exitCode, explain(tested)).toBe(0);
+      const log = await readFile(bootLog, "utf8");
+      expect(log).not.toContain("Starting klogd");
+      expect(log).not.toBe(await readFile(goldenPath("boot/openrc.log"), "utf8"));
+    } finally {
+      await project.dispose();
+    }
+  });
+});

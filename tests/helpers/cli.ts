@@ -1,0 +1,38 @@
+// Runs the real CLI (bin/levitate-docker.js over dist/) as a child process, the way users do.
+import { execa } from "execa";
+import { fileURLToPath } from "node:url";
+
+export const REPO = fileURLToPath(new URL("../../", import.meta.url));
+export const BIN = fileURLToPath(new URL("../../bin/levitate-docker.js", import.meta.url));
+
+export interface CliResult {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly durationMs: number;
+}
+
+export async function runCli(
+  args: readonly string[],
+  options: { cwd?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {},
+): Promise<CliResult> {
+  const started = Date.now();
+  const result = await execa("node", [BIN, ...args], {
+    cwd: options.cwd ?? REPO,
+    env: { CI: "true", ...options.env },
+    reject: false,
+    timeout: options.timeoutMs ?? 1_500_000,
+    stdin: "ignore",
+  });
+  return {
+    exitCode: result.exitCode ?? -1,
+    stdout: String(result.stdout),
+    stderr: String(result.stderr),
+    durationMs: Date.now() - started,
+  };
+}
+
+/** A failing CLI run's output, for assertion messages. */
+export function explain(result: CliResult): string {
+  return `exit ${result.exitCode}\n--- stdout\n${result.stdout.slice(-4000)}\n--- stderr\n${result.stderr.slice(-4000)}`;
+}

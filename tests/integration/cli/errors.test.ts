@@ -1,0 +1,60 @@
+// The errors a user meets first: a YAML typo, a wrong sha256, no engine. Each is clear and leaves nothing behind.
+import { readFile, writeFile } from "node:fs/promises";
+import { afterEach, describe, expect, it } from "vitest";
+import { explain, runCli } from "../../helpers/cli.js";
+import { copyProject, listFiles } from "../../helpers/project-copy.js";
+import type { ProjectCopy } from "../../helpers/project-copy.js";
+
+const BUSYBOX_SHA = "faeeb244c35a348a334f4a59e44626ee870fb07b6884d68c10ae8bc19f83a694";
+const WRONG_SHA = "deadbeef".repeat(8);
+
+describe("first errors", () => {
+  let project: ProjectCopy | undefined;
+  afterEach(async () => project?.dispose());
+
+  it("a YAML typo names the file, the line and the key, and builds nothing", async () => {
+    project = await copyProject("typo");
+    const text = await readFile(project.configFile, "utf8");
+    await writeFile(project.configFile, text.replace("  fragment: ../linux/levitate.config", "  fragmnet: ../linux/levitate.config"));
+    const result = await runCli(["build", "--minimal", "--profile", "offline", "--config", project.configFile], { env: project.env });
+    expect(result.exitCode, explain(result)).toBe(1);
+    const line = text.split("\n").findIndex((l) => l.includes("fragment: ../linux")) + 1;
+    expect(result.stderr).toContain(`levitate.yaml:${line} kernel.fragmnet`);
+    expect(result.stderr).toMatch(/did you mean "fragment"/);
+    expect(await listFiles(project.out)).toEqual([]);
+  });
+
+  it("a wrong sha256 is refused with both hashes, and nothing is kept in out/ or the cache", async () => {
+    project = await copyProject("sha");
+    const text = await readFile(project.configFile, "utf8");
+    await writeFile(project.configFile, text.replace(BUSYBOX_SHA, WRONG_SHA));
+    const result = await runCli(["build", "--minimal", "--profile", "offline", "--config", project.configFile, "busybox"], { env: project.env });
+    expect(result.exitCode, explain(result)).toBe(1);
+    expect(result.stderr).toContain("sha256 mismatch");
+    expect(result.stderr).toContain(WRONG_SHA);
+    expect(result.stderr).toContain(BUSYBOX_SHA);
+    expect(await listFiles(project.out)).toEqual([]);
+    expect((await listFiles(project.cache)).filter((f) => f.startsWith("downloads/") || f.startsWith("artifacts/"))).toEqual([]);
+  });
+
+  it("a stopped engine says what was tried and how to start one, and nothing is kept", async () => {
+    project = await copyProject("engine");
+    const result = await runCli(["build", "--minimal", "--profile", "offline", "--config", project.configFile, "busybox"], {
+      env: { ...project.env, DOCKER_HOST: "unix:///run/levitate-no-such-docker.sock" },
+    });
+    expect(result.exitCode, explain(result)).toBe(1);
+    expect(result.stderr).toContain("cannot reach a Docker engine at unix:///run/levitate-no-such-docker.sock (DOCKER_HOST)");
+    expect(result.stderr).toContain("Start a Docker engine");
+    expect(await listFiles(project.out)).toEqual([]);
+    expect((await listFiles(project.cache)).filter((f) => f.startsWith("artifacts/"))).toEqual([]);
+  });
+
+  it("an unknown stage or flag is a usage error that points at --help", async () => {
+    const stage = await runCli(["build", "kernel"]);
+    expect(stage.exitCode).toBe(1);
+    expect(stage.stderr).toContain("unknown stage 'kernel'");
+    const flag = await runCli(["test", "--frobnicate"]);
+    expect(flag.exitCode).toBe(1);
+    expect(flag.stderr).toContain("levitate-docker test --help");
+  });
+});
