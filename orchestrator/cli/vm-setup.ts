@@ -122,3 +122,17 @@ export async function prepareBoot(values: VmValues, context: CommandContext, log
     ...(values.disk === undefined ? {} : { disk: values.disk }),
   };
 }
+
+/** The StartVmOptions fields every VM command takes from a prepared boot. */
+export function vmOptions(prepared: PreparedBoot) {
+  return {
+    engine: prepared.engine,
+    runnerImage: prepared.runnerImage,
+    boot: prepared.boot,
+    accel: prepared.accel.accel,
+    memory: prepared.memory,
+    cpus: prepared.cpus,
+    uefi: prepared.uefi,
+    ...(prepared.disk === undefined ? {} : { disk: prepared.disk }),
+  };
+}

@@ -5,6 +5,8 @@ import type { Readable } from "node:stream";
 import type { Duplex } from "node:stream";
 import { InterruptedError, UserError } from "../errors/errors.js";
 import { describeEndpoint, howToStartEngine } from "./endpoint.js";
+import { buildImage } from "./build-image.js";
+import { demuxBuffer, exists, modemOptions, statusOf } from "./dockerode-util.js";
 import { labelFilter, newRunId, resourceLabels } from "./labels.js";
 import { packInputs } from "./tar-inputs.js";
 import type {
@@ -17,7 +19,7 @@ import type {
   RunOptions,
   RunResult,
 } from "./types.js";
-import { LABEL_ROLE, LABEL_TOOL } from "./types.js";
+import { LABEL_ROLE } from "./types.js";
 
 export interface CreateEngineOptions {
   readonly runId?: string;
@@ -26,23 +28,6 @@ export interface CreateEngineOptions {
 
 export function createEngine(options: CreateEngineOptions = {}): Engine {
   return new DockerEngine(options.runId ?? newRunId(), options.env ?? process.env);
-}
-
-/** dockerode reads process.env itself; an explicit env (tests, embedding) is translated here. */
-function modemOptions(env: NodeJS.ProcessEnv): Docker.DockerOptions | undefined {
-  const host = env.DOCKER_HOST;
-  if (env === process.env || host === undefined || host === "") return undefined;
-  if (host.startsWith("unix://")) return { socketPath: host.slice("unix://".length) };
-  const url = new URL(host);
-  if (url.protocol === "ssh:") return { protocol: "ssh", host: url.hostname, port: Number(url.port || 22), username: url.username };
-  const tls = env.DOCKER_TLS_VERIFY !== undefined && env.DOCKER_TLS_VERIFY !== "" && env.DOCKER_TLS_VERIFY !== "0";
-  return { protocol: tls ? "https" : "http", host: url.hostname, port: Number(url.port || (tls ? 2376 : 2375)) };
-}
-
-function statusOf(error: unknown): number | undefined {
-  return typeof error === "object" && error !== null && "statusCode" in error
-    ? (error as { statusCode?: number }).statusCode
-    : undefined;
 }
 
 class DockerEngine implements Engine {
@@ -109,48 +94,7 @@ class DockerEngine implements Engine {
 
   async buildImage(options: BuildImageOptions): Promise<string> {
     await this.info();
-    const context = packInputs(options.context);
-    const stream = await this.docker.buildImage(context as unknown as NodeJS.ReadableStream, {
-      t: options.tag,
-      dockerfile: options.dockerfile ?? "Dockerfile",
-      buildargs: { ...options.buildArgs },
-      labels: { [LABEL_TOOL]: "1", ...options.labels },
-      networkmode: options.network === "host" ? "host" : "default",
-      rm: true,
-      forcerm: true,
-    } as Docker.ImageBuildOptions);
-    const abort = () => (stream as unknown as Duplex).destroy(new InterruptedError("SIGINT"));
-    options.signal?.addEventListener("abort", abort, { once: true });
-    const tail: string[] = [];
-    try {
-      await new Promise<void>((resolve, reject) => {
-        this.docker.modem.followProgress(
-          stream,
-          (err: Error | null, events: { error?: string }[]) => {
-            const failed = err ?? (events.find((e) => e.error) ? new Error(events.find((e) => e.error)!.error) : null);
-            if (failed) reject(failed);
-            else resolve();
-          },
-          (event: { stream?: string; error?: string; status?: string }) => {
-            const text = event.stream ?? event.status ?? event.error ?? "";
-            for (const line of text.split("\n")) {
-              if (line.trim() === "") continue;
-              tail.push(line);
-              if (tail.length > 30) tail.shift();
-              options.onLog?.(line);
-            }
-          },
-        );
-      });
-    } catch (error) {
-      if (options.signal?.aborted) throw new InterruptedError("SIGINT");
-      throw new UserError(`building image ${options.tag} failed: ${(error as Error).message.trim()}`, {
-        cause: error,
-        details: tail.slice(-15),
-      });
-    } finally {
-      options.signal?.removeEventListener("abort", abort);
-    }
+    await buildImage(this.docker, options);
     const id = await this.imageId(options.tag);
     if (id === null) throw new Error(`image ${options.tag} was built but cannot be found`);
     return id;
@@ -427,27 +371,5 @@ class DockerEngine implements Engine {
     const stream = await this.docker.getContainer(nameOrId).getArchive({ path });
     return stream as unknown as Readable;
   }
-}
-
-async function exists(container: Docker.Container, path: string): Promise<boolean> {
-  try {
-    await container.infoArchive({ path });
-    return true;
-  } catch (error) {
-    if (statusOf(error) === 404) return false;
-    throw error;
-  }
-}
-
-/** Docker's multiplexed log format: 8-byte headers (stream, 0, 0, 0, size BE32) then payload. */
-export function demuxBuffer(buffer: Buffer): Buffer {
-  const parts: Buffer[] = [];
-  let offset = 0;
-  while (offset + 8 <= buffer.length) {
-    const size = buffer.readUInt32BE(offset + 4);
-    parts.push(buffer.subarray(offset + 8, offset + 8 + size));
-    offset += 8 + size;
-  }
-  return Buffer.concat(parts);
 }
 

@@ -2,7 +2,7 @@
 import { runInteractive, ESCAPE_KEY_NAME } from "../../vm/run-interactive.js";
 import type { Command } from "../context.js";
 import { parse } from "../options.js";
-import { VM_HELP, VM_OPTIONS, prepareBoot } from "../vm-setup.js";
+import { VM_HELP, VM_OPTIONS, prepareBoot, vmOptions } from "../vm-setup.js";
 
 const HELP = `usage: levitate-docker run [--term] [options]
 
@@ -28,14 +28,7 @@ export const runCommand: Command = async (args, context) => {
   context.stderr.write(`accelerator: ${prepared.accel.accel} (${prepared.accel.reason})\n`);
   context.stderr.write(`console on this terminal; press ${ESCAPE_KEY_NAME} to quit\n`);
   const result = await runInteractive({
-    engine: prepared.engine,
-    runnerImage: prepared.runnerImage,
-    boot: prepared.boot,
-    accel: prepared.accel.accel,
-    memory: prepared.memory,
-    cpus: prepared.cpus,
-    uefi: prepared.uefi,
-    ...(prepared.disk === undefined ? {} : { disk: prepared.disk }),
+    ...vmOptions(prepared),
     ...(values.name === undefined ? {} : { name: values.name }),
     stdin: context.stdin,
     stdout: context.stdout,

@@ -6,7 +6,7 @@ import { timeoutScale } from "../../vm/accel.js";
 import { execInVm, startVm, stopVm, vmLogs, vmStatus } from "../../vm/vm-manager.js";
 import type { Command, CommandContext } from "../context.js";
 import { parse } from "../options.js";
-import { VM_HELP, VM_OPTIONS, prepareBoot } from "../vm-setup.js";
+import { VM_HELP, VM_OPTIONS, prepareBoot, vmOptions } from "../vm-setup.js";
 
 const HELP = `usage: levitate-docker vm <action> [NAME] [options]
 
@@ -38,15 +38,8 @@ async function start(values: Parameters<typeof prepareBoot>[0], name: string, co
   const log = (line: string) => context.stderr.write(`${line}\n`);
   const prepared = await prepareBoot(values, context, log);
   const handle = await startVm({
-    engine: prepared.engine,
-    runnerImage: prepared.runnerImage,
+    ...vmOptions(prepared),
     name,
-    boot: prepared.boot,
-    accel: prepared.accel.accel,
-    memory: prepared.memory,
-    cpus: prepared.cpus,
-    uefi: prepared.uefi,
-    ...(prepared.disk === undefined ? {} : { disk: prepared.disk }),
   });
   context.stdout.write(`started VM ${handle.name} (${handle.accel}: ${prepared.accel.reason})\n`);
   context.stderr.write(`  levitate-docker vm exec ${handle.name} -- uname -a\n  levitate-docker vm stop ${handle.name}\n`);

@@ -1,0 +1,42 @@
+// Small translations between dockerode's conventions and ours (errors, env, log framing).
+import type Docker from "dockerode";
+
+/** dockerode reads process.env itself; an explicit env (tests, embedding) is translated here. */
+export function modemOptions(env: NodeJS.ProcessEnv): Docker.DockerOptions | undefined {
+  const host = env.DOCKER_HOST;
+  if (env === process.env || host === undefined || host === "") return undefined;
+  if (host.startsWith("unix://")) return { socketPath: host.slice("unix://".length) };
+  const url = new URL(host);
+  if (url.protocol === "ssh:") return { protocol: "ssh", host: url.hostname, port: Number(url.port || 22), username: url.username };
+  const tls = env.DOCKER_TLS_VERIFY !== undefined && env.DOCKER_TLS_VERIFY !== "" && env.DOCKER_TLS_VERIFY !== "0";
+  return { protocol: tls ? "https" : "http", host: url.hostname, port: Number(url.port || (tls ? 2376 : 2375)) };
+}
+
+export function statusOf(error: unknown): number | undefined {
+  return typeof error === "object" && error !== null && "statusCode" in error
+    ? (error as { statusCode?: number }).statusCode
+    : undefined;
+}
+
+export async function exists(container: Docker.Container, path: string): Promise<boolean> {
+  try {
+    await container.infoArchive({ path });
+    return true;
+  } catch (error) {
+    if (statusOf(error) === 404) return false;
+    throw error;
+  }
+}
+
+/** Docker's multiplexed log format: 8-byte headers (stream, 0, 0, 0, size BE32) then payload. */
+export function demuxBuffer(buffer: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  let offset = 0;
+  while (offset + 8 <= buffer.length) {
+    const size = buffer.readUInt32BE(offset + 4);
+    parts.push(buffer.subarray(offset + 8, offset + 8 + size));
+    offset += 8 + size;
+  }
+  return Buffer.concat(parts);
+}
+

@@ -1,0 +1,89 @@
+// The VM commands from a script, as CI and developers use them: two VMs, exec, a disk that survives a restart, UEFI.
+import { readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { explain, runCli } from "../helpers/cli.js";
+
+const flags = ["--minimal", "--profile", "offline"];
+const suffix = process.pid.toString(36);
+const vmA = `e2e-a-${suffix}`;
+const vmB = `e2e-b-${suffix}`;
+const disk = `e2e-disk-${suffix}`;
+
+describe("vm and disk commands (minimal flavour)", () => {
+  afterAll(async () => {
+    for (const vm of [vmA, vmB]) await runCli(["vm", "stop", vm, "--timeout", "5"]);
+    await runCli(["disk", "rm", disk, "--profile", "offline"]);
+  });
+
+  it("runs two VMs at once; exec returns output and exit status; stop powers off", async () => {
+    const a = await runCli(["vm", "start", vmA, ...flags]);
+    expect(a.exitCode, explain(a)).toBe(0);
+    const b = await runCli(["vm", "start", vmB, ...flags]);
+    expect(b.exitCode, explain(b)).toBe(0);
+    const status = await runCli(["vm", "status"]);
+    expect(status.stdout).toMatch(new RegExp(`${vmA}\\s+running`));
+    expect(status.stdout).toMatch(new RegExp(`${vmB}\\s+running`));
+
+    const uname = await runCli(["vm", "exec", vmA, "--", "uname", "-r"]);
+    expect(uname.exitCode, explain(uname)).toBe(0);
+    expect(uname.stdout.trim()).toMatch(/^6\.1\.\d+/);
+    const failing = await runCli(["vm", "exec", vmB, "--", "echo to-stdout; ls /no/such/file; exit 3"]);
+    expect(failing.exitCode, explain(failing)).toBe(3);
+    expect(failing.stdout).toContain("to-stdout");
+    expect(failing.stdout).toContain("/no/such/file");
+    const hostname = await runCli(["vm", "exec", vmB, "--", "hostname"]);
+    expect(hostname.stdout.trim()).toBe("levitate");
+
+    const logs = await runCli(["vm", "logs", vmA]);
+    expect(logs.stdout).toMatch(/Linux version 6\.1/);
+    for (const vm of [vmA, vmB]) {
+      const stopped = await runCli(["vm", "stop", vm]);
+      expect(stopped.exitCode, explain(stopped)).toBe(0);
+      expect(stopped.stdout).toContain("powered off");
+    }
+    expect((await runCli(["vm", "status"])).stdout).not.toContain(vmA);
+  });
+
+  it("keeps what the guest wrote to a disk across a stop and a new start", async () => {
+    const created = await runCli(["disk", "create", disk, "--size", "64M", "--profile", "offline"]);
+    expect(created.exitCode, explain(created)).toBe(0);
+    expect((await runCli(["disk", "list", "--profile", "offline"])).stdout).toContain(disk);
+
+    expect((await runCli(["vm", "start", vmA, ...flags, "--disk", disk])).exitCode).toBe(0);
+    const token = `written-${Date.now()}`;
+    const write = await runCli(["vm", "exec", vmA, "--", `mkdir -p /mnt/d && mount /dev/vda /mnt/d && echo ${token} > /mnt/d/proof && sync && umount /mnt/d`]);
+    expect(write.exitCode, explain(write)).toBe(0);
+    expect((await runCli(["vm", "stop", vmA])).exitCode).toBe(0);
+
+    expect((await runCli(["vm", "start", vmA, ...flags, "--disk", disk])).exitCode).toBe(0);
+    const read = await runCli(["vm", "exec", vmA, "--", "mkdir -p /mnt/d && mount /dev/vda /mnt/d && cat /mnt/d/proof"]);
+    expect(read.exitCode, explain(read)).toBe(0);
+    expect(read.stdout.trim()).toBe(token);
+    expect((await runCli(["vm", "stop", vmA])).exitCode).toBe(0);
+  });
+
+  it("test passes under UEFI too and writes JUnit XML", async () => {
+    const junit = join(tmpdir(), `levitate-uefi-${suffix}.xml`);
+    const tested = await runCli(["test", ...flags, "--uefi", "--junit", junit]);
+    expect(tested.exitCode, explain(tested)).toBe(0);
+    expect(tested.stdout).toContain("UEFI");
+    const xml = await readFile(junit, "utf8");
+    expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>/);
+    expect(xml).toMatch(/<testsuite [^>]*tests="\d+"[^>]*failures="0"/);
+  });
+
+  it("--accel kvm fails fast with a clear message where KVM does not work", async () => {
+    const started = Date.now();
+    const forced = await runCli(["test", ...flags, "--accel", "kvm"]);
+    if (forced.exitCode === 0) {
+      // A machine where KVM really works: then the test simply passed under KVM.
+      expect(forced.stdout).toMatch(/accelerator: kvm/);
+      return;
+    }
+    expect(forced.exitCode).toBe(1);
+    expect(forced.stderr).toMatch(/--accel kvm was requested, but KVM does not work here/);
+    expect(Date.now() - started).toBeLessThan(120_000);
+  });
+});
