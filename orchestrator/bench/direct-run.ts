@@ -3,6 +3,7 @@ import { execa } from "execa";
 import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { STAGE_COMMAND } from "../stages/run-in-container.js";
 
 export interface DirectStage {
   readonly name: string;
@@ -46,7 +47,7 @@ export async function directRun(stage: DirectStage): Promise<number> {
     "-v", `${stage.volumePrefix}-sources:/sources`,
     "-v", `${stage.volumePrefix}-work-${stage.name}-${stage.toolchainKey.slice(0, 12)}:/work`,
     "-v", `${stage.volumePrefix}-ccache:/ccache`,
-    ...env, stage.image, "sh", "/in/stage.sh",
+    ...env, stage.image, ...STAGE_COMMAND,
   ]);
   const id = stdout.trim();
   try {

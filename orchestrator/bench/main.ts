@@ -108,8 +108,8 @@ export async function runBench(argv: readonly string[]): Promise<number> {
     await cli(["build"]);
 
     const test = await cli(["test"]);
-    const shell = /shell in (\d+(?:\.\d+)?)s/.exec(test.stdout)?.[1];
-    rows.push(["test: time to shell", shell === undefined ? "?" : `${shell} s`, /using (kvm|tcg)/i.exec(test.stdout + test.stderr)?.[0] ?? ""]);
+    const shell = /shell in (\d+(?:\.\d+)?) ?s/.exec(test.stdout)?.[1];
+    rows.push(["test: time to shell", shell === undefined ? "?" : `${shell} s`, /accelerator: (kvm|tcg)/.exec(test.stdout)?.[1] ?? ""]);
 
     for (const file of ["bzImage", "initramfs.cpio.gz", "levitate.iso"]) {
       rows.push([`size of ${file}`, mib((await stat(join(project.dir, "out", file))).size), ""]);

@@ -20,7 +20,11 @@ export function statusOf(error: unknown): number | undefined {
 
 export async function exists(container: Docker.Container, path: string): Promise<boolean> {
   try {
-    await container.infoArchive({ path });
+    // A HEAD request that dockerode hands back as a response stream: it must be consumed and
+    // closed, or its socket keeps the process alive until the engine drops it minutes later.
+    const response = (await container.infoArchive({ path })) as unknown as NodeJS.ReadableStream & { destroy?: () => void };
+    response.resume();
+    response.destroy?.();
     return true;
   } catch (error) {
     if (statusOf(error) === 404) return false;

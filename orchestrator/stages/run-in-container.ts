@@ -32,6 +32,9 @@ export interface RunContainerStageOptions {
   readonly signal?: AbortSignal;
 }
 
+/** The contract: /out exists and is empty when the script starts. */
+export const STAGE_COMMAND = ["sh", "-c", "mkdir -p /out && exec sh /in/stage.sh"] as const;
+
 /** Lines of output, split across chunk boundaries. */
 function lineSplitter(onLine: (line: string) => void): (chunk: Buffer) => void {
   let rest = "";
@@ -90,7 +93,7 @@ export async function runContainerStage(options: RunContainerStageOptions, into:
     const result = await engine.run(
       {
         image: options.toolchainTag,
-        cmd: ["sh", "/in/stage.sh"],
+        cmd: [...STAGE_COMMAND],
         env,
         network: "none",
         mounts: [

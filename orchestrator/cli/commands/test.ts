@@ -51,7 +51,10 @@ export const testCommand: Command = async (args, context) => {
     return 0;
   }
   if (values.disk !== undefined) throw new UserError("test: --disk is for run and vm start; test boots a throwaway VM");
-  const log = (line: string) => context.stderr.write(`${line}\n`);
+  // The summary on stdout repeats the per-check lines, the kernel release and the time to shell.
+  const log = (line: string) => {
+    if (!/^(pass|FAIL) |^uname -r: |^shell in |^accelerator: /.test(line)) context.stderr.write(`${line}\n`);
+  };
   const files = values.checks?.map((f) => resolve(context.cwd, f)) ?? (await defaultCheckFiles(context, values.minimal === true));
   const checks: BootCheck[] = [];
   for (const file of files) checks.push(...(await loadBootChecks(file)));

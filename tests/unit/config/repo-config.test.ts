@@ -61,7 +61,7 @@ describe("config/levitate.yaml", () => {
     expect(config.toolchain).toEqual({ flavour: "debian", base: "levitate/debian-base:bookworm" });
     expect(config.sources["linux"]).toEqual({
       name: "linux",
-      version: "6.1.192-debian",
+      version: "6.1.192",
       file: "linux-source-6.1.tar.xz",
       sha256: "4d415b3d364834fd818270e88813e90323bbfce4f519a0e6bd4940ddcd7df693",
       urls: [],

@@ -1,0 +1,111 @@
+#!/bin/sh
+# Stage "linux": builds bzImage from the pinned kernel tarball, tinyconfig + /in/levitate.config, incrementally in /work.
+#
+# In:   /in/levitate.config, /in/patches/*.patch (optional), $SRC (tarball), $SRC_SHA256
+# Env:  JOBS, SOURCE_DATE_EPOCH, KERNEL_VERSION (when set, kernel.release must start with it)
+# Work: /work/src-<sha>/ (unpacked + patched tree), /work/build-<sha>/ (O= output), /ccache
+# Out:  /out/bzImage, /out/kernel.config, /out/kernel.release
+set -eu
+
+: "${SRC:?SRC must name the kernel tarball}"
+: "${SRC_SHA256:?SRC_SHA256 must be the tarball sha256}"
+JOBS=${JOBS:-$(nproc)}
+SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-0}
+fragment=/in/levitate.config
+log() { echo "linux: $*"; }
+die() { echo "linux: error: $*" >&2; exit 1; }
+
+[ -f "$fragment" ] || die "missing $fragment"
+[ -f "$SRC" ] || die "missing source tarball $SRC"
+
+key=$(printf '%s' "$SRC_SHA256" | cut -c1-16)
+tree=/work/src-$key
+build=/work/build-$key
+marker=$tree/.levitate-unpacked
+
+# The patch set's identity: names and contents, in the order they are applied.
+patches=$(find /in/patches -maxdepth 1 -name '*.patch' 2>/dev/null | LC_ALL=C sort)
+patchset=$(for p in $patches; do printf '%s %s\n' "$(basename "$p")" "$(sha256sum < "$p" | cut -d' ' -f1)"; done | sha256sum | cut -d' ' -f1)
+
+# Trees of other tarballs are dead weight.
+for old in /work/src-* /work/build-*; do
+    case "$old" in "$tree"|"$build"|'/work/src-*'|'/work/build-*') ;; *) log "removing stale $old"; rm -rf "$old" ;; esac
+done
+
+# (Re)unpack unless a complete tree with exactly this patch set is already there. A fresh tree
+# also gets a fresh build dir: re-unpacked files carry old mtimes that make would not rebuild.
+if [ ! -f "$marker" ] || [ "$(cat "$marker")" != "$patchset" ]; then
+    log "unpacking $(basename "$SRC") into $tree"
+    rm -rf "$tree" "$tree.partial" "$build"
+    mkdir -p "$tree.partial"
+    tar -xf "$SRC" --strip-components=1 -C "$tree.partial"
+    for p in $patches; do
+        log "applying $(basename "$p")"
+        patch -d "$tree.partial" -p1 --forward --batch --no-backup-if-mismatch < "$p" \
+            || die "patch $(basename "$p") does not apply"
+    done
+    mv "$tree.partial" "$tree"
+    echo "$patchset" > "$marker"
+else
+    log "reusing $tree"
+fi
+mkdir -p "$build"
+
+export CCACHE_DIR=/ccache CCACHE_BASEDIR=/work
+KBUILD_BUILD_TIMESTAMP=$(date -u -d "@$SOURCE_DATE_EPOCH" '+%Y-%m-%d %H:%M:%S UTC')
+export KBUILD_BUILD_TIMESTAMP
+export KBUILD_BUILD_USER=levitate KBUILD_BUILD_HOST=levitate-docker KBUILD_BUILD_VERSION=1
+kmake() { make -C "$tree" O="$build" ARCH=x86_64 CC="ccache gcc" HOSTCC=gcc "$@"; }
+
+# Compose the config in a side file and replace .config only when it differs, so an unchanged
+# fragment costs nothing and a changed one rebuilds only what depends on the changed symbols.
+# tinyconfig depends only on the tree, so it is made once per tree and kept beside the build.
+candidate=$build/.config.candidate
+tiny=$build/.config.tinyconfig
+if [ ! -f "$tiny" ]; then
+    KCONFIG_CONFIG=$tiny.partial kmake -s tinyconfig
+    mv "$tiny.partial" "$tiny"
+    rm -f "$tiny.partial.old"
+fi
+cp "$tiny" "$candidate"
+# Drop tinyconfig's lines for the symbols the fragment sets (no "override" warnings), then append it.
+sed -n 's/^\(CONFIG_[A-Za-z0-9_]*\)=.*/\1/p; s/^# \(CONFIG_[A-Za-z0-9_]*\) is not set.*/\1/p' "$fragment" | while read -r sym; do
+    sed -i -e "/^$sym=/d" -e "/^# $sym is not set/d" "$candidate"
+done
+sed 's/\r$//' "$fragment" >> "$candidate"
+KCONFIG_CONFIG=$candidate kmake -s olddefconfig
+rm -f "$candidate.old"
+
+# Every assignment the fragment makes must survive Kconfig's dependency resolution.
+lost=$(
+    sed -n 's/\r$//; s/[[:space:]]*$//; /^CONFIG_[A-Za-z0-9_]*=/p' "$fragment" | while IFS= read -r line; do
+        grep -qxF -- "$line" "$candidate" || echo "$line (got: $(grep "^${line%%=*}=" "$candidate" || echo 'not set'))"
+    done
+    sed -n 's/^# \(CONFIG_[A-Za-z0-9_]*\) is not set.*/\1/p' "$fragment" | while read -r sym; do
+        grep "^$sym=" "$candidate" | sed 's/$/ (wanted: not set)/'
+    done
+)
+[ -z "$lost" ] || die "fragment settings missing from the final config (unmet dependencies?):
+$lost"
+
+if cmp -s "$candidate" "$build/.config"; then
+    log ".config unchanged"
+    rm -f "$candidate"
+else
+    log ".config changed"
+    mv "$candidate" "$build/.config"
+fi
+
+log "make -j$JOBS bzImage"
+kmake -j"$JOBS" bzImage
+
+mkdir -p /out
+cp "$build/arch/x86/boot/bzImage" /out/bzImage
+cp "$build/.config" /out/kernel.config
+cp "$build/include/config/kernel.release" /out/kernel.release
+case "$(cat /out/kernel.release)" in
+    "${KERNEL_VERSION:-}"*) ;;
+    *) die "the tarball built kernel $(cat /out/kernel.release), but KERNEL_VERSION is $KERNEL_VERSION" ;;
+esac
+log "done: $(cat /out/kernel.release), bzImage $(wc -c < /out/bzImage) bytes"
+ccache -s 2>/dev/null | grep -Ei 'hit|miss' | sed 's/^/linux: ccache: /' || true
