@@ -2,6 +2,7 @@
 import { cp, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { cacheRoot } from "../util/cache-root.js";
 import { packageRoot } from "../util/package-root.js";
 
 export interface BenchProject {
@@ -11,16 +12,16 @@ export interface BenchProject {
   dispose(): Promise<void>;
 }
 
-export async function makeBenchProject(realMirror: string): Promise<BenchProject> {
+export async function makeBenchProject(realMirror: string, options: { shared?: boolean } = {}): Promise<BenchProject> {
   const dir = await mkdtemp(join(tmpdir(), "levitate-bench-"));
   await cp(join(packageRoot, "config"), join(dir, "config"), { recursive: true });
   await cp(join(packageRoot, "linux"), join(dir, "linux"), { recursive: true });
-  const volumePrefix = `levitate-bench-${process.pid}`;
+  const volumePrefix = options.shared ? "levitate" : `levitate-bench-${process.pid}`;
   return {
     dir,
     volumePrefix,
     env: {
-      LEVITATE_CACHE: join(dir, "cache"),
+      LEVITATE_CACHE: options.shared ? cacheRoot() : join(dir, "cache"),
       LEVITATE_OUT: join(dir, "out"),
       LEVITATE_MIRROR: realMirror,
       LEVITATE_VOLUME_PREFIX: volumePrefix,

@@ -3,7 +3,6 @@ import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { loadConfig } from "../config/load.js";
 import type { Flavour, ResolvedConfig } from "../config/types.js";
-import { createEngine } from "../docker/engine.js";
 import type { Engine } from "../docker/types.js";
 import { collectInputs } from "../plan/inputs.js";
 import { plan as makePlan } from "../plan/plan.js";
@@ -92,7 +91,7 @@ export async function build(options: BuildOptions): Promise<BuildOutcome> {
     for (const stage of plan.stages) if (stage.action === "run") reporter.info(`${stage.name}: ${stage.reasons.join("; ")}`);
   }
   const outcomes = await executePlan({
-    engine: options.engine ?? (() => createEngine({ env: options.env })),
+    engine: options.engine ?? (async () => (await import("../docker/engine.js")).createEngine({ env: options.env })),
     config,
     plan,
     store,

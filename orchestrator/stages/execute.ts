@@ -26,7 +26,8 @@ const CONTAINER_STAGES: Partial<Record<StageName, ContainerStage>> = {
 };
 
 export interface ExecuteOptions {
-  readonly engine: Engine | (() => Engine);
+  /** The engine, or how to get one: a build with nothing to run never connects (or loads dockerode). */
+  readonly engine: Engine | (() => Promise<Engine>);
   readonly config: ResolvedConfig;
   readonly plan: BuildPlan;
   readonly store: ArtifactStore;
@@ -50,8 +51,8 @@ export interface StageOutcome {
 
 export async function executePlan(options: ExecuteOptions): Promise<StageOutcome[]> {
   const { config, plan, store, reporter } = options;
-  let engine: Engine | null = null;
-  const getEngine = () => (engine ??= typeof options.engine === "function" ? options.engine() : options.engine);
+  let engine: Promise<Engine> | null = null;
+  const getEngine = () => (engine ??= typeof options.engine === "function" ? options.engine() : Promise.resolve(options.engine));
   const artifacts = new Map<StageName, string>();
   const outcomes: StageOutcome[] = [];
   let toolchain: { tag: string; key: string } | null = null;
@@ -60,7 +61,7 @@ export async function executePlan(options: ExecuteOptions): Promise<StageOutcome
     if (toolchain !== null) return toolchain;
     const recipe = await toolchainRecipe(config);
     let started = 0;
-    await ensureImage(getEngine(), recipe, {
+    await ensureImage(await getEngine(), recipe, {
       onBuildStart: () => {
         started = Date.now();
         reporter.info(`building toolchain image ${recipe.tag} (${config.toolchain.flavour}, from ${config.toolchain.base})`);
@@ -116,6 +117,7 @@ export async function executePlan(options: ExecuteOptions): Promise<StageOutcome
             },
           });
     const { tag, key } = await ensureToolchain(stage.name);
+    const engineNow = await getEngine();
     return store.commit(
       stage.name,
       stage.key,
@@ -123,7 +125,7 @@ export async function executePlan(options: ExecuteOptions): Promise<StageOutcome
       (dir) =>
         runContainerStage(
           {
-            engine: getEngine(),
+            engine: engineNow,
             config,
             stage: def,
             planned: stage,

@@ -9,7 +9,9 @@ import { gzipDeterministic } from "../initramfs/gzip.js";
 import { listing } from "../initramfs/listing.js";
 import { minimalLayout } from "../initramfs/minimal-layout.js";
 import { initScriptNames, openrcLayout } from "../initramfs/openrc-layout.js";
+import { dynamicLinkReason } from "../initramfs/elf-static.js";
 import { entriesFromTar } from "../initramfs/tar-entries.js";
+import { UserError } from "../errors/errors.js";
 import type { StageName } from "../plan/stages.js";
 
 export interface InitramfsStageInput {
@@ -46,6 +48,16 @@ export async function buildInitramfsArtifact(input: InitramfsStageInput): Promis
     layout,
     files,
   });
+  const dynamic = manifest.flatMap((entry) => {
+    if (entry.kind !== "file") return [];
+    const reason = dynamicLinkReason(entry.data);
+    return reason === null ? [] : [`/${entry.path}: ${reason}`];
+  });
+  if (dynamic.length > 0) {
+    throw new UserError(`${dynamic.length} file${dynamic.length === 1 ? "" : "s"} in the initramfs ${dynamic.length === 1 ? "is" : "are"} not statically linked`, {
+      details: [...dynamic, "LevitateOS ships static binaries only: build them with musl-cc (static by default), or drop them from config/files"],
+    });
+  }
   await writeFile(join(input.into, "initramfs.cpio.gz"), gzipDeterministic(writeCpio(manifest)));
   await writeFile(join(input.into, "initramfs.listing"), listing(manifest));
 }

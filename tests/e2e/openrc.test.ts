@@ -5,7 +5,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cacheRoot } from "../../orchestrator/util/cache-root.js";
-import { explain, runCli } from "../helpers/cli.js";
+import { gunzipSync } from "node:zlib";
+import { dynamicLinkReason, isElf } from "../../orchestrator/initramfs/elf-static.js";
+import { REPO, explain, runCli } from "../helpers/cli.js";
+import { readNewc } from "../helpers/cpio-read.js";
 import { expectGolden, goldenPath } from "../helpers/golden.js";
 import { copyProject } from "../helpers/project-copy.js";
 
@@ -38,6 +41,12 @@ describe.skipIf(tarball === undefined)(`OpenRC flavour, offline profile${skipWhy
       expect(tested.stdout).toMatch(new RegExp(`ok +service ${service} \\(\\w+\\) is started`));
     }
     expect(await readFile(junit, "utf8")).toMatch(/<testsuite [^>]*failures="0"/);
+
+    // Every ELF file in the image is statically linked (the initramfs stage refuses others; this reads the result).
+    const entries = readNewc(gunzipSync(await readFile(join(REPO, "out", "initramfs.cpio.gz"))));
+    const elves = entries.filter((e) => (e.mode & 0o170000) === 0o100000 && isElf(e.data));
+    expect(elves.map((e) => e.name)).toEqual(expect.arrayContaining(["bin/busybox", "sbin/openrc", "bin/rc-status"]));
+    expect(elves.flatMap((e) => (dynamicLinkReason(e.data) === null ? [] : [`${e.name}: ${dynamicLinkReason(e.data)}`]))).toEqual([]);
     expectGolden("boot/openrc.log", await readFile(bootLog, "utf8"));
   });
 
