@@ -6,17 +6,13 @@ import type { Engine } from "../docker/types.js";
 import type { BuildPlan, PlannedStage } from "../plan/plan.js";
 import type { StageName } from "../plan/stages.js";
 import type { ProgressReporter } from "../progress/reporter.js";
-import { ensureSource } from "../sources/ensure-source.js";
-import { ensureImage } from "../toolchain/ensure-image.js";
 import { toolchainRecipe } from "../toolchain/recipes.js";
 import type { ArtifactMeta, ArtifactStore } from "./artifact-store.js";
 import { busyboxStage } from "./busybox.js";
 import type { ContainerStage } from "./container-stage.js";
-import { buildInitramfsArtifact } from "./initramfs.js";
 import { isoStage } from "./iso.js";
 import { linuxStage } from "./linux.js";
 import { openrcStage } from "./openrc.js";
-import { runContainerStage } from "./run-in-container.js";
 
 const CONTAINER_STAGES: Partial<Record<StageName, ContainerStage>> = {
   linux: linuxStage,
@@ -59,6 +55,7 @@ export async function executePlan(options: ExecuteOptions): Promise<StageOutcome
 
   const ensureToolchain = async (forStage: StageName) => {
     if (toolchain !== null) return toolchain;
+    const { ensureImage } = await import("../toolchain/ensure-image.js");
     const recipe = await toolchainRecipe(config);
     let started = 0;
     await ensureImage(await getEngine(), recipe, {
@@ -78,7 +75,7 @@ export async function executePlan(options: ExecuteOptions): Promise<StageOutcome
     if (stage.action === "cached") {
       const dir = store.dir(stage.name, stage.key);
       const meta = JSON.parse(await readFile(join(dir, "meta.json"), "utf8")) as ArtifactMeta;
-      await store.remember(meta);
+      if (JSON.stringify(store.lastInputs(stage.name)) !== JSON.stringify(meta.inputs)) await store.remember(meta);
       artifacts.set(stage.name, dir);
       outcomes.push({ name: stage.name, action: "cached", key: stage.key, dir, durationMs: 0 });
       continue;
@@ -99,11 +96,15 @@ export async function executePlan(options: ExecuteOptions): Promise<StageOutcome
   }
   return outcomes;
 
+  // Loaded only when a stage runs, so an up-to-date build stays fast.
   async function runStage(stage: PlannedStage, started: number): Promise<string> {
     if (stage.where === "host") {
+      const { buildInitramfsArtifact } = await import("./initramfs.js");
       return store.commit(stage.name, stage.key, stage.inputs, (dir) => buildInitramfsArtifact({ config, flavour: plan.flavour, artifacts, into: dir }), started);
     }
     const def = CONTAINER_STAGES[stage.name]!;
+    const { ensureSource } = await import("../sources/ensure-source.js");
+    const { runContainerStage } = await import("./run-in-container.js");
     const pin = def.source(config);
     const sourcePath =
       pin === null

@@ -1,6 +1,7 @@
 // Copies the finished ISO, kernel and initramfs into out/ (atomically) with metadata.json.
 import { copyFile, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { ResolvedConfig } from "../config/types.js";
 import type { BuildPlan } from "../plan/plan.js";
@@ -19,10 +20,6 @@ const OUTPUTS: readonly { stage: "iso" | "linux" | "initramfs"; file: string }[]
   { stage: "initramfs", file: "initramfs.cpio.gz" },
 ];
 
-async function sha256Of(path: string): Promise<string> {
-  return createHash("sha256").update(await readFile(path)).digest("hex");
-}
-
 export async function publish(
   outDir: string,
   config: ResolvedConfig,
@@ -32,7 +29,7 @@ export async function publish(
 ): Promise<PublishedBuild> {
   await mkdir(outDir, { recursive: true });
   const previous = await readFile(join(outDir, "metadata.json"), "utf8").then(
-    (text) => JSON.parse(text) as { stages?: { name: string; key: string }[] },
+    (text) => JSON.parse(text) as { stages?: { name: string; key: string }[]; outputs?: Record<string, { sha256: string; bytes: number }> },
     () => null,
   );
   const outputs: Record<string, { sha256: string; bytes: number }> = {};
@@ -41,8 +38,8 @@ export async function publish(
     if (outcome === undefined) continue;
     const source = join(outcome.dir, file);
     const target = join(outDir, file);
-    const same = previous?.stages?.find((s) => s.name === stage)?.key === outcome.key;
-    if (!same || !(await readFile(target).then(() => true, () => false))) {
+    const same = outcome.action === "cached" && previous?.stages?.find((s) => s.name === stage)?.key === outcome.key;
+    if (!same || !existsSync(target)) {
       const tmp = `${target}.partial-${process.pid}`;
       try {
         await copyFile(source, tmp);
@@ -50,6 +47,11 @@ export async function publish(
       } finally {
         await rm(tmp, { force: true });
       }
+    }
+    const known = same ? previous?.outputs?.[file] : undefined;
+    if (known !== undefined) {
+      outputs[file] = known;
+      continue;
     }
     const data = await readFile(target);
     outputs[file] = { sha256: createHash("sha256").update(data).digest("hex"), bytes: data.length };
@@ -78,4 +80,3 @@ export async function publish(
   };
 }
 
-export { sha256Of };

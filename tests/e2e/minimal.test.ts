@@ -1,5 +1,7 @@
 // End to end, the BusyBox-init flavour: build with the offline profile, boot it, run a command in the guest.
+import { createHash } from "node:crypto";
 import { existsSync, statSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createEngine } from "../../orchestrator/docker/engine.js";
@@ -24,6 +26,14 @@ describe("minimal flavour, offline profile", () => {
     const engine = createEngine();
     const left = (await engine.list({ [LABEL_TOOL]: "1" }, { all: true })).filter((c) => c.labels[LABEL_ROLE] !== "vm");
     expect(left.map((c) => c.name)).toEqual([]);
+  });
+
+  it("is reproducible: rebuilding the initramfs and the ISO gives the same bytes", async () => {
+    const digest = async (file: string) => createHash("sha256").update(await readFile(join(REPO, "out", file))).digest("hex");
+    const before = { initramfs: await digest("initramfs.cpio.gz"), iso: await digest("levitate.iso") };
+    const again = await runCli(["build", "initramfs", "iso", "--minimal", "--profile", "offline", "--force"]);
+    expect(again.exitCode, explain(again)).toBe(0);
+    expect({ initramfs: await digest("initramfs.cpio.gz"), iso: await digest("levitate.iso") }).toEqual(before);
   });
 
   it("a second build with nothing changed runs no stage", async () => {
