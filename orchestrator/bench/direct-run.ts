@@ -11,7 +11,8 @@ export interface DirectStage {
   readonly script: string;
   /** Host files copied into /in (name in /in -> host path). */
   readonly inputs: Readonly<Record<string, string>>;
-  readonly source: { readonly path: string; readonly sha256: string; readonly file: string } | null;
+  /** The tarball; `inVolume` when it is already in the sources volume (as after any build). */
+  readonly source: { readonly path: string; readonly sha256: string; readonly file: string; readonly inVolume?: boolean } | null;
   readonly env: Readonly<Record<string, string>>;
   readonly volumePrefix: string;
   readonly toolchainKey: string;
@@ -34,7 +35,7 @@ export async function directRun(stage: DirectStage): Promise<number> {
     await mkdir(join(inDir, name, ".."), { recursive: true });
     await copyFile(path, join(inDir, name));
   }
-  if (stage.source) {
+  if (stage.source && !stage.source.inVolume) {
     await mkdir(srcDir);
     await copyFile(stage.source.path, join(srcDir, stage.source.file));
   }
@@ -52,7 +53,7 @@ export async function directRun(stage: DirectStage): Promise<number> {
   const id = stdout.trim();
   try {
     await docker(["cp", inDir, `${id}:/in`]);
-    if (stage.source) await docker(["cp", srcDir, `${id}:/sources/${stage.source.sha256}`]);
+    if (stage.source && !stage.source.inVolume) await docker(["cp", srcDir, `${id}:/sources/${stage.source.sha256}`]);
     const run = await execa("docker", ["start", "-a", id], { reject: false, stdin: "ignore" });
     if (run.exitCode !== 0) throw new Error(`direct ${stage.name} failed (exit ${run.exitCode}):\n${String(run.stdout).slice(-2000)}\n${String(run.stderr).slice(-2000)}`);
     await mkdir(stage.outDir, { recursive: true });
