@@ -11,6 +11,9 @@
 set -eu
 
 SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-0}
+# xorriso takes SOURCE_DATE_EPOCH=0 for "unset" and then gives the GPT random GUIDs: use 1 s.
+[ "$SOURCE_DATE_EPOCH" != 0 ] || SOURCE_DATE_EPOCH=1
+export SOURCE_DATE_EPOCH
 KERNEL_CMDLINE=${KERNEL_CMDLINE:-console=ttyS0}
 ISO_LABEL=${ISO_LABEL:-LEVITATEOS}
 log() { echo "iso: $*"; }

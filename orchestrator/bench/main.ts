@@ -57,8 +57,35 @@ export async function runBench(argv: readonly string[]): Promise<number> {
     }
     const recipe = await toolchainRecipe(config);
     await ensureImage(createEngine(), recipe, { onBuildStart: () => log(`building ${recipe.tag}`) });
+    /** The artifacts of the last build of the project copy, as the iso stage's inputs need them. */
+    const lastArtifacts = async () => {
+      const meta = JSON.parse(await readFile(join(project.dir, "out", "metadata.json"), "utf8")) as { stages: { name: string; key: string }[] };
+      const found = new Map<StageName, string>();
+      for (const name of ["linux", "initramfs"] as const) {
+        found.set(name, join(project.env.LEVITATE_CACHE!, "artifacts", name, meta.stages.find((st) => st.name === name)!.key));
+      }
+      return found;
+    };
+    /** One stage with plain docker commands: same image, script, inputs, environment and kinds of volumes. */
+    const direct = (stage: ContainerStage, artifacts: ReadonlyMap<StageName, string>, volumePrefix: string, sourceInVolume: boolean) => {
+      const pin = stage.source(config);
+      const inputs: Record<string, string> = {};
+      for (const file of stage.inputs(config, artifacts)) if (file.hostPath) inputs[file.path] = file.hostPath;
+      return directRun({
+        name: stage.name,
+        image: recipe.tag,
+        script: join(packageRoot, "images", "stages", `${stage.name}.sh`),
+        inputs,
+        source: pin === null ? null : { path: join(project.env.LEVITATE_CACHE!, "downloads", pin.sha256, pin.file), sha256: pin.sha256, file: pin.file, inVolume: sourceInVolume },
+        env: stage.env(config),
+        volumePrefix,
+        toolchainKey: recipe.key,
+        outDir: join(project.dir, "direct-out"),
+      });
+    };
 
     const stageMs = new Map<string, number>();
+    const containerStages: ContainerStage[] = minimal ? [busyboxStage, linuxStage, isoStage] : [busyboxStage, openrcStage, linuxStage, isoStage];
     if (warm) {
       log("warm: bringing the shared cache up to date (not timed)...");
       await cli(["build"]);
@@ -66,34 +93,16 @@ export async function runBench(argv: readonly string[]): Promise<number> {
       const coldArg = argv[argv.indexOf("--cold-kernel") + 1];
       if (argv.includes("--cold-kernel") && coldArg !== undefined) stageMs.set("linux", Number(coldArg) * 1000);
       log("warm: each container stage forced, ours vs plain docker on the same warm trees...");
-      const metaW = JSON.parse(await readFile(join(project.dir, "out", "metadata.json"), "utf8")) as { stages: { name: string; key: string }[] };
-      const artifactsW = new Map<StageName, string>();
-      for (const name of ["linux", "initramfs"] as const) {
-        artifactsW.set(name, join(project.env.LEVITATE_CACHE!, "artifacts", name, metaW.stages.find((st) => st.name === name)!.key));
-      }
-      const warmStages: ContainerStage[] = minimal ? [busyboxStage, linuxStage, isoStage] : [busyboxStage, openrcStage, linuxStage, isoStage];
-      for (const stage of warmStages) {
+      const artifactsW = await lastArtifacts();
+      for (const stage of containerStages) {
         // Plain docker goes first: whoever goes first pays for anything stale in the shared trees.
-        const pin = stage.source(config);
-        const inputs: Record<string, string> = {};
-        for (const file of stage.inputs(config, artifactsW)) if (file.hostPath) inputs[file.path] = file.hostPath;
-        const direct = await directRun({
-          name: stage.name,
-          image: recipe.tag,
-          script: join(packageRoot, "images", "stages", `${stage.name}.sh`),
-          inputs,
-          source: pin === null ? null : { path: join(project.env.LEVITATE_CACHE!, "downloads", pin.sha256, pin.file), sha256: pin.sha256, file: pin.file, inVolume: true },
-          env: stage.env(config),
-          volumePrefix: project.volumePrefix,
-          toolchainKey: recipe.key,
-          outDir: join(project.dir, "direct-out"),
-        });
+        const directMs = await direct(stage, artifactsW, project.volumePrefix, true);
         const ours = await cli(["build", stage.name, "--force"]);
-        const extra = ours.ms - direct;
+        const extra = ours.ms - directMs;
         const cold = stageMs.get(stage.name);
         record([
           `warm ${stage.name} (forced): ours (whole CLI) vs plain docker`,
-          `${seconds(ours.ms)} vs ${seconds(direct)}`,
+          `${seconds(ours.ms)} vs ${seconds(directMs)}`,
           `+${seconds(extra)}${cold ? ` = ${((extra / cold) * 100).toFixed(2)}% of its cold time` : ""}`,
         ]);
       }
@@ -108,30 +117,11 @@ export async function runBench(argv: readonly string[]): Promise<number> {
     record(["cold build, total (orchestrated)", seconds(cold.ms), ""]);
 
     log("cold stages with plain docker commands...");
-    const stages: ContainerStage[] = minimal ? [busyboxStage, linuxStage, isoStage] : [busyboxStage, openrcStage, linuxStage, isoStage];
-    const artifacts = new Map<StageName, string>();
-    for (const name of ["linux", "initramfs"] as const) {
-      const meta = JSON.parse(await readFile(join(project.dir, "out", "metadata.json"), "utf8")) as { stages: { name: string; key: string }[] };
-      const key = meta.stages.find((s) => s.name === name)!.key;
-      artifacts.set(name, join(project.env.LEVITATE_CACHE!, "artifacts", name, key));
-    }
+    const artifacts = await lastArtifacts();
     let ourTotal = 0;
     let directTotal = 0;
-    for (const stage of stages) {
-      const pin = stage.source(config);
-      const inputs: Record<string, string> = {};
-      for (const file of stage.inputs(config, artifacts)) if (file.hostPath) inputs[file.path] = file.hostPath;
-      const ms = await directRun({
-        name: stage.name,
-        image: recipe.tag,
-        script: join(packageRoot, "images", "stages", `${stage.name}.sh`),
-        inputs,
-        source: pin === null ? null : { path: join(project.env.LEVITATE_CACHE!, "downloads", pin.sha256, pin.file), sha256: pin.sha256, file: pin.file },
-        env: stage.env(config),
-        volumePrefix: `${project.volumePrefix}-direct`,
-        toolchainKey: recipe.key,
-        outDir: join(project.dir, "direct-out"),
-      });
+    for (const stage of containerStages) {
+      const ms = await direct(stage, artifacts, `${project.volumePrefix}-direct`, false);
       const ours = stageMs.get(stage.name) ?? NaN;
       ourTotal += ours;
       directTotal += ms;
