@@ -6,6 +6,7 @@ import { join } from "node:path";
 import type { Flavour } from "../config/types.js";
 import type { CacheView } from "../plan/plan.js";
 import type { StageName } from "../plan/stages.js";
+import { writeFileAtomic } from "../util/atomic.js";
 
 export interface ArtifactMeta {
   readonly stage: StageName;
@@ -47,10 +48,7 @@ export class ArtifactStore implements CacheView {
 
   /** Remember that this key is what the project last built for the stage (also when it was cached). */
   async remember(meta: ArtifactMeta): Promise<void> {
-    await mkdir(this.lastDir, { recursive: true });
-    const tmp = join(this.lastDir, `.${meta.stage}.${randomBytes(4).toString("hex")}.tmp`);
-    await writeFile(tmp, JSON.stringify(meta, null, 2));
-    await rename(tmp, join(this.lastDir, `${meta.stage}.json`));
+    await writeFileAtomic(join(this.lastDir, `${meta.stage}.json`), JSON.stringify(meta, null, 2));
   }
 
   /**

@@ -1,10 +1,11 @@
 // Copies the finished ISO, kernel and initramfs into out/ (atomically) with metadata.json.
-import { copyFile, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readFile } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { ResolvedConfig } from "../config/types.js";
 import type { BuildPlan } from "../plan/plan.js";
+import { replaceAtomically, writeFileAtomic } from "../util/atomic.js";
 import type { StageOutcome } from "./execute.js";
 
 export interface PublishedBuild {
@@ -40,13 +41,10 @@ export async function publish(
     const target = join(outDir, file);
     const same = outcome.action === "cached" && previous?.stages?.find((s) => s.name === stage)?.key === outcome.key;
     if (!same || !existsSync(target)) {
-      const tmp = `${target}.partial-${process.pid}`;
-      try {
-        await copyFile(source, tmp);
-        await rename(tmp, target);
-      } finally {
-        await rm(tmp, { force: true });
-      }
+      await replaceAtomically(target, async (partial) => {
+        await copyFile(source, partial);
+        return true;
+      });
     }
     const known = same ? previous?.outputs?.[file] : undefined;
     if (known !== undefined) {
@@ -69,9 +67,7 @@ export async function publish(
     builtAt: new Date().toISOString(),
   };
   const metadataPath = join(outDir, "metadata.json");
-  const tmp = `${metadataPath}.partial-${process.pid}`;
-  await writeFile(tmp, JSON.stringify(metadata, null, 2) + "\n");
-  await rename(tmp, metadataPath);
+  await writeFileAtomic(metadataPath, JSON.stringify(metadata, null, 2) + "\n");
   return {
     iso: join(outDir, "levitate.iso"),
     bzImage: join(outDir, "bzImage"),
