@@ -33,7 +33,8 @@ export const sourcePinSchema = z.strictObject({
   version: z.string().regex(/^\S+$/, "expected a version without spaces"),
   file: z.string().regex(FILE_NAME, "expected a plain file name (no slashes)"),
   sha256: z.string().regex(SHA256, "expected a sha256: 64 lower-case hex digits"),
-  urls: z.array(z.string().refine(isHttpUrl, "expected an http:// or https:// URL")),
+  // The pattern is for the JSON Schema (editors); isHttpUrl is the real check.
+  urls: z.array(z.string().refine(isHttpUrl, "expected an http:// or https:// URL").meta({ pattern: "^https?://[^/?#\\s]" })),
 });
 
 export const runlevelsSchema = z.strictObject({
@@ -68,7 +69,7 @@ export const configSchema = z.strictObject({
     console: z.string().regex(CONSOLE, "expected a console device like ttyS0, tty1 or hvc0 (without /dev/)"),
     login: z.enum(["shell", "autologin"]).default("shell"),
   }),
-  files: path,
+  files: path.meta({ description: "Directory copied into the image last (its files win); relative to this file." }),
   vm: z
     .strictObject({
       memory: z.string().regex(MEMORY, "expected a memory size like 256M or 1G").default("256M"),
@@ -80,8 +81,10 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   /** Offline mirror directory (files by name), searched before downloading. */
-  mirror: path.nullable().default(null),
-  sources: z.record(sourceName, sourcePinSchema),
+  mirror: path.nullable().default(null).meta({ description: "Offline mirror directory (files by name), searched before downloading." }),
+  sources: z
+    .record(sourceName, sourcePinSchema)
+    .meta({ description: "The lock: each source's version, file name, sha256 and download URLs." }),
 });
 
 /** The config document after the schema: types checked, defaults filled, paths still as written. */
