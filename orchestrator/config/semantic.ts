@@ -1,6 +1,8 @@
 // Rules the schema cannot express: references between keys, files that must exist, known services.
-import { stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { isExecutableContent } from "../initramfs/files-tree.js";
+import { crlfProblem, firstCrlfLine } from "../util/line-endings.js";
 import { OPENRC_LINUX_SERVICES, OPENRC_VERSION } from "./openrc-services.js";
 import type { ResolvedPath, ResolvedPaths } from "./paths.js";
 import type { PathProblem } from "./problems.js";
@@ -19,7 +21,7 @@ export interface SemanticInput {
 
 type Rule = (input: SemanticInput) => Promise<PathProblem[]> | PathProblem[];
 
-const RULES: readonly Rule[] = [sourceReferences, referencedFiles, runlevelServices];
+const RULES: readonly Rule[] = [sourceReferences, referencedFiles, lineEndings, runlevelServices];
 
 export async function checkSemantics(input: SemanticInput): Promise<PathProblem[]> {
   const results = await Promise.all(RULES.map((rule) => rule(input)));
@@ -56,6 +58,19 @@ async function referencedFiles({ paths, display }: SemanticInput): Promise<PathP
   return problems.filter((problem) => problem !== null);
 }
 
+/** The kernel fragment and BusyBox config are read by Kconfig inside Linux: CRLF (a Windows checkout) breaks them. */
+async function lineEndings({ paths, display }: SemanticInput): Promise<PathProblem[]> {
+  const problems = await Promise.all(
+    [paths.fragment, paths.busyboxConfig].map(async (resolved) => {
+      const data = resolved === undefined ? null : await readFile(resolved.absolute).catch(() => null);
+      const line = data === null ? null : firstCrlfLine(data);
+      if (resolved === undefined || line === null) return null;
+      return { path: resolved.path, message: crlfProblem(display(resolved.absolute), line) };
+    }),
+  );
+  return problems.filter((problem) => problem !== null);
+}
+
 async function checkExists(
   resolved: ResolvedPath,
   kind: FileKind,
@@ -81,7 +96,7 @@ async function kindOf(file: string): Promise<FileKind | "special file" | null> {
   }
 }
 
-/** Each service appears once across runlevels and is either OpenRC's own or an executable in files/etc/init.d. */
+/** Each service appears once across runlevels and is either OpenRC's own or a script (#!, LF) in files/etc/init.d. */
 async function runlevelServices({ document, paths, display }: SemanticInput): Promise<PathProblem[]> {
   const runlevels = document.openrc?.runlevels;
   if (runlevels === undefined) return [];
@@ -114,11 +129,15 @@ async function checkLocalService(
 ): Promise<PathProblem | null> {
   const script = filesDir === null ? null : join(filesDir, "etc", "init.d", service);
   const where = script === null ? `files/etc/init.d/${service}` : display(script);
-  const expected = `expected a service OpenRC ${OPENRC_VERSION} installs on Linux or an executable file ${where}`;
+  const expected = `expected a service OpenRC ${OPENRC_VERSION} installs on Linux or a script ${where}`;
   const got = `got ${JSON.stringify(service)}`;
   if (script === null) return { path, message: `${expected}, ${got}` };
   const info = await stat(script).catch(() => null);
   if (info === null || !info.isFile()) return { path, message: `${expected}, ${got}` };
-  if ((info.mode & 0o111) === 0) return { path, message: `${expected}, ${got} (${where} is not executable)` };
+  // The image gives files their mode from their content (files-tree.ts), not from the host's exec bit.
+  const data = await readFile(script);
+  if (!isExecutableContent(data)) return { path, message: `${expected}, ${got} (${where} does not start with #!)` };
+  const line = firstCrlfLine(data);
+  if (line !== null) return { path, message: `${expected}, ${got} (${crlfProblem(where, line)})` };
   return null;
 }

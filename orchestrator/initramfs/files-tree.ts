@@ -3,6 +3,7 @@ import { lstat, readdir, readFile, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { Stats } from "node:fs";
 import { UserError } from "../errors/errors.js";
+import { CRLF_HINTS, crlfProblem, firstCrlfLine } from "../util/line-endings.js";
 import type { ManifestEntry } from "./manifest.js";
 import { comparePaths, pathProblem, targetProblem } from "./paths.js";
 
@@ -31,9 +32,10 @@ async function statOrNothing(path: string): Promise<Stats | null> {
 
 /**
  * Every directory, file and symlink under `dir`, as image paths relative to it, sorted.
- * Directories become 0755; files 0755 when the owner may execute them on the host, else
- * 0644; symlinks keep their target as written. Anything else (pipes, sockets, devices),
- * an unusable name or a missing `dir` throws UserError; only IGNORED_NAMES are skipped.
+ * Directories become 0755; files follow imageFileMode (never the host's permission bits);
+ * symlinks keep their target as written. Anything else (pipes, sockets, devices), an
+ * unusable name, a text file with CRLF line endings or a missing `dir` throws UserError
+ * (all CRLF files at once); only IGNORED_NAMES are skipped.
  */
 export async function readFilesTree(dir: string): Promise<ManifestEntry[]> {
   const top = await statOrNothing(dir);
@@ -42,7 +44,31 @@ export async function readFilesTree(dir: string): Promise<ManifestEntry[]> {
   }
   const entries: ManifestEntry[] = [];
   await walk(dir, "", entries);
+  const crlf = entries.flatMap((entry) => {
+    const line = entry.kind === "file" ? firstCrlfLine(entry.data) : null;
+    return line === null ? [] : [crlfProblem(join(dir, entry.path), line)];
+  });
+  if (crlf.length === 1) throw new UserError(crlf[0]!, { details: CRLF_HINTS });
+  if (crlf.length > 1) {
+    throw new UserError(`expected LF line endings in the files tree ${dir}, got CRLF in ${crlf.length} files`, {
+      details: [...crlf, ...CRLF_HINTS],
+    });
+  }
   return entries.sort((a, b) => comparePaths(a.path, b.path));
+}
+
+/**
+ * The mode a file of the files tree gets in the image, from its content alone, so a checkout
+ * without exec bits (Windows, some archives) builds the same image: 0755 for scripts (`#!`)
+ * and ELF programs, 0644 for everything else.
+ */
+export function imageFileMode(data: Uint8Array): number {
+  return isExecutableContent(data) ? 0o755 : 0o644;
+}
+
+export function isExecutableContent(data: Uint8Array): boolean {
+  const starts = (magic: readonly number[]): boolean => magic.every((byte, index) => data[index] === byte);
+  return starts([0x23, 0x21]) || starts([0x7f, 0x45, 0x4c, 0x46]);
 }
 
 async function walk(hostDir: string, imageDir: string, entries: ManifestEntry[]): Promise<void> {
@@ -57,8 +83,8 @@ async function walk(hostDir: string, imageDir: string, entries: ManifestEntry[])
       entries.push({ kind: "dir", path, mode: 0o755 });
       await walk(hostPath, path, entries);
     } else if (stats.isFile()) {
-      const mode = (stats.mode & 0o100) !== 0 ? 0o755 : 0o644;
-      entries.push({ kind: "file", path, mode, data: await readFile(hostPath) });
+      const data = await readFile(hostPath);
+      entries.push({ kind: "file", path, mode: imageFileMode(data), data });
     } else if (stats.isSymbolicLink()) {
       const target = await readlink(hostPath);
       const bad = targetProblem(target);

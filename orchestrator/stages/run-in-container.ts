@@ -10,6 +10,7 @@ import type { Engine, InputGroup } from "../docker/types.js";
 import { StageError } from "../errors/errors.js";
 import type { PlannedStage } from "../plan/plan.js";
 import type { StageName } from "../plan/stages.js";
+import { readLfFile } from "../util/line-endings.js";
 import { packageRoot } from "../util/package-root.js";
 import type { ContainerStage } from "./container-stage.js";
 
@@ -78,7 +79,7 @@ export async function runContainerStage(options: RunContainerStageOptions, into:
     {
       dir: "/in",
       files: [
-        { path: "stage.sh", data: await readFile(join(packageRoot, "images", "stages", `${stage.name}.sh`)), mode: 0o755 },
+        { path: "stage.sh", data: await readLfFile(join(packageRoot, "images", "stages", `${stage.name}.sh`)), mode: 0o755 },
         ...stage.inputs(config, options.artifacts),
       ],
     },

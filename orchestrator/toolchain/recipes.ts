@@ -4,6 +4,7 @@ import { join, relative } from "node:path";
 import type { ResolvedConfig } from "../config/types.js";
 import type { InputFile } from "../docker/types.js";
 import { hashInputs, sha256 } from "../plan/hash.js";
+import { readLfFile } from "../util/line-endings.js";
 import { packageRoot } from "../util/package-root.js";
 
 export interface ImageRecipe {
@@ -46,7 +47,7 @@ async function recipe(
   };
   const context: InputFile[] = [];
   for (const path of paths) {
-    const data = await readFile(join(packageRoot, path));
+    const data = await readLfFile(join(packageRoot, path));
     inputs[`file:${path}`] = sha256(data);
     context.push({ path, data, mode: path.endsWith(".sh") ? 0o755 : 0o644 });
   }

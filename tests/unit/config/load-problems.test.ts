@@ -29,7 +29,7 @@ describe("loadConfig problems", () => {
     await workspace.fixture("many-problems.yaml", "config/levitate.yaml");
     const error = await failure();
     const allowedKeys = "sysinit, boot, default, shutdown";
-    const orService = "expected a service OpenRC 0.54 installs on Linux or an executable file";
+    const orService = "expected a service OpenRC 0.54 installs on Linux or a script";
     expect(error.details).toEqual([
       'config/levitate.yaml:3 hostname: expected a host name (RFC 1123 label: letters, digits, \'-\', at most 63), got "-bad-host-"',
       'config/levitate.yaml:5 toolchain.flavour: expected one of "alpine", "debian", got "arch"',
@@ -40,7 +40,7 @@ describe("loadConfig problems", () => {
       "config/levitate.yaml:12 busybox.config: missing required key (expected a string)",
       'config/levitate.yaml:18 openrc.runlevels.boot[0]: expected each service in one runlevel once, got "devfs" again (already in sysinit)',
       `config/levitate.yaml:18 openrc.runlevels.boot[2]: ${orService} config/files/etc/init.d/nosuchsvc, got "nosuchsvc"`,
-      `config/levitate.yaml:18 openrc.runlevels.boot[3]: ${orService} config/files/etc/init.d/noexec, got "noexec" (config/files/etc/init.d/noexec is not executable)`,
+      `config/levitate.yaml:18 openrc.runlevels.boot[3]: ${orService} config/files/etc/init.d/noexec, got "noexec" (config/files/etc/init.d/noexec does not start with #!)`,
       `config/levitate.yaml:19 openrc.runlevels.late: unknown key; expected one of: ${allowedKeys}`,
       'config/levitate.yaml:21 init.console: expected a console device like ttyS0, tty1 or hvc0 (without /dev/), got "/dev/ttyS0"',
       'config/levitate.yaml:22 init.login: expected one of "shell", "autologin", got "getty"',

@@ -44,6 +44,7 @@ export async function writeSupportFiles(workspace: Workspace): Promise<void> {
   await workspace.write("linux/patches/0001-base.patch", "");
   await workspace.write("config/busybox.config", "CONFIG_STATIC=y\n");
   await workspace.write("config/files/etc/init.d/klogd", "#!/sbin/openrc-run\n", { executable: true });
-  await workspace.write("config/files/etc/init.d/noexec", "#!/sbin/openrc-run\n");
+  // No "#!": the image would not make it executable, whatever its mode on the host.
+  await workspace.write("config/files/etc/init.d/noexec", "depend() { :; }\n", { executable: true });
   await mkdir(join(workspace.root, "mirror"), { recursive: true });
 }

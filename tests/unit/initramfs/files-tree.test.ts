@@ -29,7 +29,7 @@ function readable(entries: readonly ManifestEntry[]): unknown[] {
 }
 
 describe("readFilesTree", () => {
-  it("maps directories to 0755, files to 0755 or 0644 by the owner-exec bit, keeps symlinks, skips .gitkeep", async () => {
+  it("maps directories to 0755, scripts to 0755 and other files to 0644, keeps symlinks, skips .gitkeep", async () => {
     const root = tree("full");
     put(root, "etc/motd", "welcome\n", 0o644);
     put(root, "etc/secret", "s\n", 0o600);
@@ -56,6 +56,37 @@ describe("readFilesTree", () => {
       { kind: "dir", path: "var", mode: 0o755 },
       { kind: "dir", path: "var/empty", mode: 0o755 },
     ]);
+  });
+
+  it("takes file modes from content, never from the host's bits: #! and ELF are 0755, the rest 0644", async () => {
+    const root = tree("modes");
+    put(root, "bin/script-no-x", "#!/bin/sh\n", 0o644);
+    put(root, "bin/elf-no-x", "\x7fELF\x02\x01", 0o600);
+    put(root, "etc/x-no-script", "not a script\n", 0o755);
+    const modes = (await readFilesTree(root)).flatMap((e) => (e.kind === "file" ? [[e.path, e.mode]] : []));
+    expect(modes).toEqual([
+      ["bin/elf-no-x", 0o755],
+      ["bin/script-no-x", 0o755],
+      ["etc/x-no-script", 0o644],
+    ]);
+  });
+
+  it("refuses text files with CRLF line endings, naming every one and its line", async () => {
+    const root = tree("crlf");
+    put(root, "etc/init.d/web", "#!/sbin/openrc-run\r\ncommand=httpd\r\n", 0o755);
+    put(root, "etc/motd", "hello\nworld\r\n", 0o644);
+    put(root, "etc/ok", "lf only\n", 0o644);
+    put(root, "lib/blob.bin", "\0binary\r\n", 0o644);
+    const error = await readFilesTree(root).then(() => null, (e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).message).toBe(`expected LF line endings in the files tree ${root}, got CRLF in 2 files`);
+    expect((error as UserError).details.slice(0, 2)).toEqual([
+      `${join(root, "etc/init.d/web")}: expected LF line endings, got CRLF (\\r\\n) at line 1`,
+      `${join(root, "etc/motd")}: expected LF line endings, got CRLF (\\r\\n) at line 2`,
+    ]);
+    const one = tree("crlf-one");
+    put(one, "etc/motd", "a\r\n", 0o644);
+    await expect(readFilesTree(one)).rejects.toThrow(`${join(one, "etc/motd")}: expected LF line endings, got CRLF (\\r\\n) at line 1`);
   });
 
   it("gives an empty list for an empty tree", async () => {
