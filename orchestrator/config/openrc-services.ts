@@ -1,6 +1,6 @@
 // The init.d services OpenRC 0.54 installs on Linux, so runlevel names can be checked without building it.
 //
-// Taken from openrc-0.54.tar.gz (sha256 dcf40e559ad28a537aa48e027539295b3b3c318426e5c2c6f2c8bfa46c10e188),
+// Taken from openrc-0.54.tar.gz (sha256 c84ff1d8e468c043fe136d11d3d34d6bb28328267d1352526a5d18cdf4c60fb0),
 // init.d/meson.build: `init_common` + `init_Linux`, as built with -Dnewnet=false (so not
 // network/staticroute). BSD-only scripts (syslogd, urandom, ...) are not installed on Linux.
 // Update this list together with the pin of `sources.openrc`.

@@ -13,7 +13,7 @@ import { expectGolden, goldenPath } from "../helpers/golden.js";
 import { copyProject } from "../helpers/project-copy.js";
 
 const OPENRC_FILE = "openrc-0.54.tar.gz";
-const OPENRC_SHA256 = "dcf40e559ad28a537aa48e027539295b3b3c318426e5c2c6f2c8bfa46c10e188";
+const OPENRC_SHA256 = "c84ff1d8e468c043fe136d11d3d34d6bb28328267d1352526a5d18cdf4c60fb0";
 
 /** OpenRC's source cannot be downloaded on every machine; without it these cases are skipped, loudly. */
 function openrcTarball(): string | undefined {

@@ -52,7 +52,7 @@ describe("loadConfig", () => {
       name: "openrc",
       version: "0.54",
       file: "openrc-0.54.tar.gz",
-      sha256: "dcf40e559ad28a537aa48e027539295b3b3c318426e5c2c6f2c8bfa46c10e188",
+      sha256: "c84ff1d8e468c043fe136d11d3d34d6bb28328267d1352526a5d18cdf4c60fb0",
       urls: [],
     });
   });

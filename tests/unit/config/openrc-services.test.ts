@@ -1,17 +1,12 @@
 // The OpenRC service list must match what the pinned OpenRC tarball installs on Linux (init.d/meson.build).
-import { createReadStream, existsSync } from "node:fs";
-import { join } from "node:path";
+import { createReadStream } from "node:fs";
 import { createGunzip } from "node:zlib";
 import { extract } from "tar-stream";
 import { describe, expect, it } from "vitest";
 import { OPENRC_DROPPED_SERVICES, OPENRC_LINUX_SERVICES, OPENRC_VERSION } from "../../../orchestrator/config/openrc-services.js";
-import { cacheRoot } from "../../../orchestrator/util/cache-root.js";
+import { OPENRC_FILE, openrcSkipReason, requireOpenrcTarball } from "../../helpers/openrc-tarball.js";
 
-const SHA256 = "dcf40e559ad28a537aa48e027539295b3b3c318426e5c2c6f2c8bfa46c10e188";
-const FILE = `openrc-${OPENRC_VERSION}.tar.gz`;
-const tarball = [join(cacheRoot(), "mirror", FILE), join(cacheRoot(), "downloads", SHA256, FILE)].find((path) =>
-  existsSync(path),
-);
+const skip = openrcSkipReason();
 
 async function readMember(archive: string, name: string): Promise<string> {
   const entries = extract();
@@ -33,14 +28,11 @@ function mesonList(meson: string, variable: string): string[] {
 }
 
 describe("OPENRC_LINUX_SERVICES", () => {
-  it.skipIf(tarball === undefined)(
-    `matches init_common + init_Linux of ${FILE}${tarball === undefined ? ` (SKIPPED: ${FILE} is not in the cache or mirror)` : ""}`,
-    async () => {
-      const meson = await readMember(tarball ?? "", `openrc-${OPENRC_VERSION}/init.d/meson.build`);
-      const installed = [...mesonList(meson, "init_common"), ...mesonList(meson, "init_Linux")];
-      expect(installed.length).toBeGreaterThan(30);
-      const shipped = [...new Set(installed)].filter((name) => !OPENRC_DROPPED_SERVICES.includes(name));
-      expect([...OPENRC_LINUX_SERVICES].sort()).toEqual(shipped.sort());
-    },
-  );
+  it.skipIf(skip !== null)(`matches init_common + init_Linux of ${OPENRC_FILE}${skip === null ? "" : ` (${skip})`}`, async () => {
+    const meson = await readMember(requireOpenrcTarball(), `openrc-${OPENRC_VERSION}/init.d/meson.build`);
+    const installed = [...mesonList(meson, "init_common"), ...mesonList(meson, "init_Linux")];
+    expect(installed.length).toBeGreaterThan(30);
+    const shipped = [...new Set(installed)].filter((name) => !OPENRC_DROPPED_SERVICES.includes(name));
+    expect([...OPENRC_LINUX_SERVICES].sort()).toEqual(shipped.sort());
+  });
 });

@@ -32,7 +32,7 @@ describe("config/levitate.yaml", () => {
     expect(Object.values(config.sources).map(({ name, version, sha256 }) => [name, version, sha256])).toEqual([
       ["linux", "6.1.127", "18b0d41d1a7fbad56045cde0d7fc176bfb18361d29c9f07e57109bbf21bf7876"],
       ["busybox", "1.35.0", "faeeb244c35a348a334f4a59e44626ee870fb07b6884d68c10ae8bc19f83a694"],
-      ["openrc", "0.54", "dcf40e559ad28a537aa48e027539295b3b3c318426e5c2c6f2c8bfa46c10e188"],
+      ["openrc", "0.54", "c84ff1d8e468c043fe136d11d3d34d6bb28328267d1352526a5d18cdf4c60fb0"],
     ]);
   });
 
