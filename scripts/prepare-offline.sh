@@ -7,7 +7,9 @@
 #   3. the source mirror, filled from Debian's archive:
 #        busybox-1.35.0.tar.bz2     (Debian's orig tarball, byte-identical to upstream)
 #        linux-source-6.1.tar.xz    (Debian's 6.1 kernel tree, from linux-source-6.1)
-#      OpenRC's source is not in Debian's archive; put openrc-0.54.tar.gz there yourself.
+#      OpenRC's source is not in Debian's archive: openrc-0.54.tar.gz is copied (verified) from
+#      ../shared/mirror/ beside the checkout when that exists; otherwise the build downloads it
+#      from GitHub, or you put it in the mirror yourself (see README).
 #
 # Needs root and apt. Environment:
 #   LEVITATE_CACHE   cache root (default: ~/.cache/levitate-docker); the mirror is $LEVITATE_CACHE/mirror
@@ -19,6 +21,9 @@ MIRROR="${LEVITATE_MIRROR:-$CACHE/mirror}"
 BASE_IMAGE="${LEVITATE_BASE_IMAGE:-levitate/debian-base:bookworm}"
 LINUX_DEB_VERSION="6.1.192-2"
 BUSYBOX_VERSION="1.35.0"
+OPENRC_FILE="openrc-0.54.tar.gz"
+OPENRC_SHA256="c84ff1d8e468c043fe136d11d3d34d6bb28328267d1352526a5d18cdf4c60fb0"
+SHARED_MIRROR="$(cd "$(dirname "$0")/.." && pwd)/../shared/mirror"
 
 log() { printf '[prepare] %s\n' "$*" >&2; }
 die() { printf '[prepare] error: %s\n' "$*" >&2; exit 1; }
@@ -118,9 +123,27 @@ fill_mirror() {
     dpkg-deb --fsys-tarfile "$work"/linux-source-6.1_*.deb | tar -x -C "$work" ./usr/src/linux-source-6.1.tar.xz
     place "$work/usr/src/linux-source-6.1.tar.xz" "linux-source-6.1.tar.xz"
   fi
+  place_openrc
   log "mirror $MIRROR:"
   (cd "$MIRROR" && ls -1 | sed 's/^/[prepare]   /' >&2)
-  [ -s "$MIRROR/openrc-0.54.tar.gz" ] || log "note: $MIRROR/openrc-0.54.tar.gz is absent: the OpenRC flavour cannot be built until it is there"
+  [ -s "$MIRROR/$OPENRC_FILE" ] || log "note: $MIRROR/$OPENRC_FILE is absent: the OpenRC flavour's build downloads it from GitHub; without network put it there (README: Quick start)"
+}
+
+# OpenRC's tarball from ../shared/mirror/ (beside the checkout on the project's machines and in CI).
+place_openrc() {
+  local got
+  if [ -f "$MIRROR/$OPENRC_FILE" ]; then
+    got="$(sha256sum "$MIRROR/$OPENRC_FILE" | cut -d' ' -f1)"
+    [ "$got" = "$OPENRC_SHA256" ] && return 0
+    log "$MIRROR/$OPENRC_FILE has sha256 $got, not the pinned $OPENRC_SHA256: replacing it"
+    rm -f "$MIRROR/$OPENRC_FILE"
+  fi
+  [ -f "$SHARED_MIRROR/$OPENRC_FILE" ] || return 0
+  got="$(sha256sum "$SHARED_MIRROR/$OPENRC_FILE" | cut -d' ' -f1)"
+  [ "$got" = "$OPENRC_SHA256" ] || die "$SHARED_MIRROR/$OPENRC_FILE: sha256 $got, expected $OPENRC_SHA256"
+  log "copying $OPENRC_FILE from $(cd "$SHARED_MIRROR" && pwd)"
+  place "$SHARED_MIRROR/$OPENRC_FILE" "$OPENRC_FILE"
+  chmod 644 "$MIRROR/$OPENRC_FILE"
 }
 
 case "${1:-all}" in
