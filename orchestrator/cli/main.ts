@@ -1,7 +1,7 @@
 // The CLI: picks the command, wires Ctrl-C to a cancel signal, turns errors into exit codes.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { InterruptedError, StageError, UserError } from "../errors/errors.js";
+import { InterruptedError, StageError, UserError, interruptedBy } from "../errors/errors.js";
 import { packageRoot } from "../util/package-root.js";
 import type { Command, CommandContext } from "./context.js";
 
@@ -74,7 +74,7 @@ export async function main(argv: readonly string[], streams: Partial<CommandCont
     signals += 1;
     if (signals === 1) {
       stderr.write(`\n${signal}: stopping, cleaning up (press again to quit at once)\n`);
-      controller.abort(new InterruptedError(signal));
+      controller.abort(new InterruptedError(signal === "SIGTERM" ? "SIGTERM" : "SIGINT"));
     } else process.exit(130);
   };
   process.on("SIGINT", onSignal);
@@ -93,7 +93,7 @@ export async function main(argv: readonly string[], streams: Partial<CommandCont
     return await command(rest, context);
   } catch (error) {
     const reported = controller.signal.aborted && !(error instanceof UserError) && !(error instanceof StageError)
-      ? formatError(new InterruptedError("SIGINT"))
+      ? formatError(interruptedBy(controller.signal))
       : formatError(error);
     stderr.write(reported.text);
     return reported.code;

@@ -1,7 +1,7 @@
 // `docker build` through dockerode: the context as a tar stream, the classic builder's progress as log lines.
 import type Docker from "dockerode";
 import type { Duplex } from "node:stream";
-import { InterruptedError, UserError } from "../errors/errors.js";
+import { interruptedBy, UserError } from "../errors/errors.js";
 import { packInputs } from "./tar-inputs.js";
 import type { BuildImageOptions } from "./types.js";
 import { LABEL_TOOL } from "./types.js";
@@ -18,7 +18,7 @@ export async function buildImage(docker: Docker, options: BuildImageOptions): Pr
     rm: true,
     forcerm: true,
   } as Docker.ImageBuildOptions);
-  const abort = () => (stream as unknown as Duplex).destroy(new InterruptedError("SIGINT"));
+  const abort = () => (stream as unknown as Duplex).destroy(interruptedBy(options.signal));
   options.signal?.addEventListener("abort", abort, { once: true });
   const tail: string[] = [];
   try {
@@ -42,7 +42,7 @@ export async function buildImage(docker: Docker, options: BuildImageOptions): Pr
       );
     });
   } catch (error) {
-    if (options.signal?.aborted) throw new InterruptedError("SIGINT");
+    if (options.signal?.aborted) throw interruptedBy(options.signal);
     throw new UserError(`building image ${options.tag} failed: ${(error as Error).message.trim()}`, {
       cause: error,
       details: tail.slice(-15),

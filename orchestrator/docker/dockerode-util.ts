@@ -1,5 +1,6 @@
 // Small translations between dockerode's conventions and ours (errors, env, log framing).
 import type Docker from "dockerode";
+import { orNullIfMissing } from "./docker-errors.js";
 
 /** dockerode reads process.env itself; an explicit env (tests, embedding) is translated here. */
 export function modemOptions(env: NodeJS.ProcessEnv): Docker.DockerOptions | undefined {
@@ -12,24 +13,16 @@ export function modemOptions(env: NodeJS.ProcessEnv): Docker.DockerOptions | und
   return { protocol: tls ? "https" : "http", host: url.hostname, port: Number(url.port || (tls ? 2376 : 2375)) };
 }
 
-export function statusOf(error: unknown): number | undefined {
-  return typeof error === "object" && error !== null && "statusCode" in error
-    ? (error as { statusCode?: number }).statusCode
-    : undefined;
-}
-
 export async function exists(container: Docker.Container, path: string): Promise<boolean> {
-  try {
+  const found = await orNullIfMissing(async () => {
     // A HEAD request that dockerode hands back as a response stream: it must be consumed and
     // closed, or its socket keeps the process alive until the engine drops it minutes later.
     const response = (await container.infoArchive({ path })) as unknown as NodeJS.ReadableStream & { destroy?: () => void };
     response.resume();
     response.destroy?.();
     return true;
-  } catch (error) {
-    if (statusOf(error) === 404) return false;
-    throw error;
-  }
+  });
+  return found === true;
 }
 
 /** Docker's multiplexed log format: 8-byte headers (stream, 0, 0, 0, size BE32) then payload. */
@@ -44,3 +37,6 @@ export function demuxBuffer(buffer: Buffer): Buffer {
   return Buffer.concat(parts);
 }
 
+
+/** The dockerode client, once the engine has answered (every client call goes through this). */
+export type Connect = () => Promise<Docker>;

@@ -1,6 +1,7 @@
 // The narrow interface the rest of the orchestrator uses to talk to a Docker engine.
 // Only orchestrator/docker/ imports dockerode; everything else sees these types.
 import type { Readable, Writable } from "node:stream";
+import type { CancelReason } from "../errors/errors.js";
 
 /** Labels every resource we create carries (see docker/labels.ts). */
 export const LABEL_TOOL = "levitate-docker";
@@ -62,15 +63,26 @@ export interface RunOptions {
   /** After a zero exit, this container path is fetched as a tar stream and handed to `collect`. */
   readonly collectPath?: string;
   readonly collect?: (tar: Readable) => Promise<void>;
-  /** Aborting kills and removes the container, then rejects with the abort reason. */
+  /** Aborting kills and removes the container; the result says `cancelled` with the reason. */
   readonly signal?: AbortSignal;
-  /** Kill the container after this many milliseconds (rejects with a timeout error). */
+  /** Kill the container after this many milliseconds; the result says `timedOut`. */
   readonly timeoutMs?: number;
 }
 
+/** How a container run ended, in the way execa reports a process: never a string, never an exception for a kill. */
 export interface RunResult {
-  readonly exitCode: number;
   readonly containerId: string;
+  /** The main process's exit status; null when it never started (cancelled before start). */
+  readonly exitCode: number | null;
+  /** The signal that ended it (SIGKILL when we killed it for a timeout or a cancel), else null. */
+  readonly signal: NodeJS.Signals | null;
+  /** Killed because `timeoutMs` passed. */
+  readonly timedOut: boolean;
+  /** Killed (or never started) because the `signal` option was aborted; `cancelReason` says why. */
+  readonly cancelled: boolean;
+  readonly cancelReason: CancelReason | null;
+  /** From creating the container to its removal being requested. */
+  readonly durationMs: number;
 }
 
 export interface ContainerSummary {
@@ -120,27 +132,52 @@ export interface BuildImageOptions {
   readonly signal?: AbortSignal;
 }
 
-export interface Engine {
-  /** Throws UserError (what was tried, how to start one) when unreachable. */
-  info(): Promise<EngineInfo>;
-  imageId(ref: string): Promise<string | null>;
-  buildImage(options: BuildImageOptions): Promise<string>;
-  removeImage(ref: string): Promise<void>;
-  listImages(labels: Readonly<Record<string, string>>): Promise<{ id: string; tags: string[]; sizeBytes: number; labels: Record<string, string> }[]>;
+export interface ImageSummary {
+  readonly id: string;
+  readonly tags: string[];
+  readonly sizeBytes: number;
+  readonly labels: Record<string, string>;
+}
 
-  ensureVolume(name: string, labels?: Readonly<Record<string, string>>): Promise<void>;
-  volumeExists(name: string): Promise<boolean>;
-  removeVolume(name: string): Promise<void>;
-  listVolumes(labels: Readonly<Record<string, string>>): Promise<{ name: string; labels: Record<string, string> }[]>;
+export interface ContainerState {
+  readonly id: string;
+  readonly name: string;
+  readonly running: boolean;
+  readonly exitCode: number | null;
+  readonly labels: Record<string, string>;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+}
 
-  /** Create, upload inputs, start, stream output, wait, collect, and always remove. */
+export interface ImageClient {
+  /** The image's id, or null when the engine has no such image. */
+  id(ref: string): Promise<string | null>;
+  /** Builds and tags; returns the new image's id. */
+  build(options: BuildImageOptions): Promise<string>;
+  /** Removes (forced); a missing image is not an error. */
+  remove(ref: string): Promise<void>;
+  list(labels: Readonly<Record<string, string>>): Promise<ImageSummary[]>;
+}
+
+export interface VolumeClient {
+  /** Creates the volume (with our labels) unless it exists. */
+  ensure(name: string, labels?: Readonly<Record<string, string>>): Promise<void>;
+  exists(name: string): Promise<boolean>;
+  /** Removes (forced); a missing volume is not an error. */
+  remove(name: string): Promise<void>;
+  list(labels: Readonly<Record<string, string>>): Promise<{ name: string; labels: Record<string, string> }[]>;
+}
+
+export interface ContainerClient {
+  /** Create, upload inputs, start, stream output, wait, collect, and always remove; a kill is a result, not an error. */
   run(spec: ContainerSpec, options?: RunOptions): Promise<RunResult>;
-
   /** Start a long-lived container (a VM) and return its id; it is not removed on exit. */
   start(spec: ContainerSpec, options?: Pick<RunOptions, "inputs">): Promise<string>;
   attach(nameOrId: string): Promise<AttachedStreams>;
   logs(nameOrId: string, options: { follow: boolean; since?: number }): Promise<Readable>;
-  inspect(nameOrId: string): Promise<{ id: string; name: string; running: boolean; exitCode: number | null; labels: Record<string, string>; startedAt: string; finishedAt: string } | null>;
+  /** null when there is no such container. */
+  inspect(nameOrId: string): Promise<ContainerState | null>;
+  /** Missing or already stopped containers are not an error (for stop, kill and remove alike). */
   stop(nameOrId: string, timeoutSeconds: number): Promise<void>;
   kill(nameOrId: string): Promise<void>;
   remove(nameOrId: string): Promise<void>;
@@ -148,6 +185,15 @@ export interface Engine {
   list(labels: Readonly<Record<string, string>>, options?: { all?: boolean }): Promise<ContainerSummary[]>;
   /** Copy a path out of a container (running or not) as a tar stream. */
   getArchive(nameOrId: string, path: string): Promise<Readable>;
+}
+
+/** One engine, three resource clients (as testcontainers splits its runtime client). */
+export interface Engine {
+  /** Throws UserError (what was tried, how to start one) when unreachable. */
+  info(): Promise<EngineInfo>;
+  readonly images: ImageClient;
+  readonly volumes: VolumeClient;
+  readonly containers: ContainerClient;
   /** Run-id label value for this process; every resource is tagged with it. */
   readonly runId: string;
 }

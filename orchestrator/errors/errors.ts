@@ -32,7 +32,7 @@ export class StageError extends Error {
 /** Raised when the user interrupts (Ctrl-C / SIGTERM); cleanup has already run. */
 export class InterruptedError extends Error {
   override readonly name = "InterruptedError";
-  constructor(readonly signal: string) {
+  constructor(readonly signal: CancelReason) {
     super(`interrupted by ${signal}`);
   }
 }
@@ -40,4 +40,19 @@ export class InterruptedError extends Error {
 /** Anything else is a bug: the CLI prints the stack. */
 export function isKnownError(error: unknown): error is UserError | StageError | InterruptedError {
   return error instanceof UserError || error instanceof StageError || error instanceof InterruptedError;
+}
+
+/** Why a run was cancelled: the signal the user sent, or a programmatic abort. */
+export type CancelReason = "SIGINT" | "SIGTERM" | "abort";
+
+/** Reads the reason an AbortSignal was aborted with: an InterruptedError or a signal name keep their signal. */
+export function cancelReasonOf(signal: AbortSignal | undefined): CancelReason {
+  const reason: unknown = signal?.reason;
+  const name = reason instanceof InterruptedError ? reason.signal : reason;
+  return name === "SIGINT" || name === "SIGTERM" ? name : "abort";
+}
+
+/** The InterruptedError for an aborted signal, carrying the signal that really arrived. */
+export function interruptedBy(signal: AbortSignal | undefined): InterruptedError {
+  return signal?.reason instanceof InterruptedError ? signal.reason : new InterruptedError(cancelReasonOf(signal));
 }

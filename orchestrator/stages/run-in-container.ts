@@ -8,6 +8,7 @@ import { pipeline } from "node:stream/promises";
 import type { ResolvedConfig } from "../config/types.js";
 import type { Engine, InputGroup } from "../docker/types.js";
 import { StageError } from "../errors/errors.js";
+import { finishedExitCode } from "../docker/run-outcome.js";
 import type { PlannedStage } from "../plan/plan.js";
 import type { StageName } from "../plan/stages.js";
 import { readLfFile } from "../util/line-endings.js";
@@ -91,7 +92,7 @@ export async function runContainerStage(options: RunContainerStageOptions, into:
   }
   let exitCode: number;
   try {
-    const result = await engine.run(
+    const result = await engine.containers.run(
       {
         image: options.toolchainTag,
         cmd: [...STAGE_COMMAND],
@@ -115,7 +116,7 @@ export async function runContainerStage(options: RunContainerStageOptions, into:
         ...(options.signal === undefined ? {} : { signal: options.signal }),
       },
     );
-    exitCode = result.exitCode;
+    exitCode = finishedExitCode(result, `container ${options.toolchainTag}`);
   } catch (error) {
     await new Promise((resolve) => log.end(resolve));
     throw error;

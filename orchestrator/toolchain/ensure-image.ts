@@ -11,11 +11,11 @@ export interface EnsureImageOptions {
 
 /** Returns the image id; builds (RUN steps get host networking, for the package archive) if absent. */
 export async function ensureImage(engine: Engine, recipe: ImageRecipe, options: EnsureImageOptions = {}): Promise<{ id: string; built: boolean }> {
-  const existing = await engine.imageId(recipe.tag);
+  const existing = await engine.images.id(recipe.tag);
   if (existing !== null) return { id: existing, built: false };
   options.onBuildStart?.();
   try {
-    const id = await engine.buildImage({
+    const id = await engine.images.build({
       tag: recipe.tag,
       context: recipe.context,
       dockerfile: recipe.dockerfile,

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { LABEL_ROLE } from "../docker/types.js";
 import type { Engine } from "../docker/types.js";
 import { UserError } from "../errors/errors.js";
+import { finishedExitCode } from "../docker/run-outcome.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { canaryBoot } from "./kvm-canary.js";
 import type { Accelerator } from "./qemu-command.js";
@@ -85,7 +86,7 @@ async function testKvm(
   let opened = "";
   let exitCode: number;
   try {
-    const result = await options.engine.run(
+    const result = await options.engine.containers.run(
       {
         image: options.runnerImage,
         cmd: ["sh", "-c", "exec 3<>/dev/kvm && echo kvm-opened"],
@@ -95,7 +96,7 @@ async function testKvm(
       },
       { onOutput: (chunk) => (opened += chunk.toString("utf8")), timeoutMs: 60_000, ...signalOf(options) },
     );
-    exitCode = result.exitCode;
+    exitCode = finishedExitCode(result, `container ${options.runnerImage}`, 60_000);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     // Docker refuses a container whose device is missing on its host (Docker Desktop on macOS has no /dev/kvm).

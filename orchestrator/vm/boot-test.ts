@@ -1,7 +1,7 @@
 // `levitate-docker test`: boot a throwaway VM, time it to a shell, run the boot checks, power off, leave nothing behind.
 import { randomBytes } from "node:crypto";
 import type { AttachedStreams, Engine } from "../docker/types.js";
-import { InterruptedError, UserError } from "../errors/errors.js";
+import { InterruptedError, UserError, interruptedBy } from "../errors/errors.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { timeoutScale } from "./accel.js";
 import type { BootCheck } from "./boot-check-file.js";
@@ -55,7 +55,7 @@ export async function bootTest(options: BootTestOptions): Promise<BootTestResult
   let attached: AttachedStreams | undefined;
   let console: SerialConsole | undefined;
   try {
-    if (signal?.aborted) throw new InterruptedError("SIGINT");
+    if (signal?.aborted) throw interruptedBy(signal);
     await startVm({
       engine,
       runnerImage: options.runnerImage,
@@ -69,7 +69,7 @@ export async function bootTest(options: BootTestOptions): Promise<BootTestResult
     });
     log(`booting ${options.boot.kind === "iso" ? options.boot.iso : options.boot.kernel} (${options.accel}${options.uefi ? ", UEFI" : ""}) in ${containerName}`);
     // The console reads the attach stream: Docker's log stream holds back a line until its newline, so a prompt never shows there.
-    attached = await engine.attach(containerName);
+    attached = await engine.containers.attach(containerName);
     console = new SerialConsole({ output: attached.output, input: attached.stdin }, signal === undefined ? {} : { signal });
     const shellTimeoutMs = (options.shellTimeoutSeconds ?? 60) * 1000 * scale;
     try {
@@ -99,7 +99,7 @@ export async function bootTest(options: BootTestOptions): Promise<BootTestResult
     const transcript = await serialLog(engine, containerName, [console.transcript]);
     return { accel: options.accel, timeToShellMs, kernelRelease, results, poweredOff, transcript };
   } catch (error) {
-    if (signal?.aborted && !(error instanceof InterruptedError)) throw new InterruptedError("SIGINT");
+    if (signal?.aborted && !(error instanceof InterruptedError)) throw interruptedBy(signal);
     throw error;
   } finally {
     console?.dispose();
@@ -108,14 +108,14 @@ export async function bootTest(options: BootTestOptions): Promise<BootTestResult
       const transcript = await serialLog(engine, containerName, [console.transcript]);
       await writeFileAtomic(options.transcriptFile, transcript).catch(() => undefined);
     }
-    await engine.remove(containerName).catch(() => undefined);
+    await engine.containers.remove(containerName).catch(() => undefined);
   }
 }
 
 /** The whole serial log from boot on (the container's log), as plain text; `fallback` lines if it cannot be read. */
 async function serialLog(engine: Engine, containerName: string, fallback: readonly string[]): Promise<string> {
   try {
-    const stream = await engine.logs(containerName, { follow: false });
+    const stream = await engine.containers.logs(containerName, { follow: false });
     const chunks: Buffer[] = [];
     for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
     return plainText(Buffer.concat(chunks).toString("utf8"));

@@ -7,6 +7,7 @@
 import type { Engine } from "../docker/types.js";
 import { LABEL_ROLE } from "../docker/types.js";
 import { UserError } from "../errors/errors.js";
+import { finishedExitCode } from "../docker/run-outcome.js";
 import { DISKS_DIR, DISK_VOLUME, LABEL_VM, LABEL_VM_DISK, ROLE_VM, ROLE_VM_TOOL, checkName } from "./vm-paths.js";
 
 export interface DiskToolOptions {
@@ -71,7 +72,7 @@ export async function createDisk(
   const name = checkName("disk", options.name);
   const bytes = parseSize(options.size);
   // Guest data, not a cache: labelled as such so cleanup can tell it apart.
-  await options.engine.ensureVolume(DISK_VOLUME, { [LABEL_ROLE]: "disks" });
+  await options.engine.volumes.ensure(DISK_VOLUME, { [LABEL_ROLE]: "disks" });
   const result = await tool(options, CREATE_SCRIPT, {
     DISK_NAME: name,
     DISK_SIZE: String(bytes),
@@ -86,7 +87,7 @@ export async function createDisk(
 }
 
 export async function listDisks(options: DiskToolOptions): Promise<DiskInfo[]> {
-  if (!(await options.engine.volumeExists(DISK_VOLUME))) return [];
+  if (!(await options.engine.volumes.exists(DISK_VOLUME))) return [];
   const [result, users] = await Promise.all([tool(options, LIST_SCRIPT, {}), diskUsers(options.engine)]);
   if (result.exitCode !== 0) throw new Error(`listing disks failed (exit code ${result.exitCode}): ${result.output.trim()}`);
   return parseDiskListing(result.stdout).map((d) => ({ ...d, usedBy: users.get(d.name) ?? [] }));
@@ -111,7 +112,7 @@ export async function diskExists(options: DiskToolOptions, name: string): Promis
 /** Disk name -> VM names, from the labels of VM containers. */
 export async function diskUsers(engine: Engine): Promise<Map<string, string[]>> {
   const users = new Map<string, string[]>();
-  for (const c of await engine.list({ [LABEL_ROLE]: ROLE_VM }, { all: true })) {
+  for (const c of await engine.containers.list({ [LABEL_ROLE]: ROLE_VM }, { all: true })) {
     const disk = c.labels[LABEL_VM_DISK];
     if (disk === undefined || disk === "") continue;
     users.set(disk, [...(users.get(disk) ?? []), c.labels[LABEL_VM] ?? c.name]);
@@ -138,7 +139,7 @@ async function tool(
 ): Promise<{ exitCode: number; output: string; stdout: string }> {
   let output = "";
   let stdout = "";
-  const { exitCode } = await options.engine.run(
+  const result = await options.engine.containers.run(
     {
       image: options.runnerImage,
       cmd: ["sh", "-c", script],
@@ -156,5 +157,5 @@ async function tool(
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     },
   );
-  return { exitCode, output, stdout };
+  return { exitCode: finishedExitCode(result, `container ${options.runnerImage}`, 300_000), output, stdout };
 }

@@ -1,5 +1,5 @@
 // Proves an accelerator works by booting a kernel briefly and waiting for its first line: "/dev/kvm exists" proves nothing.
-import { InterruptedError } from "../errors/errors.js";
+import { interruptedBy } from "../errors/errors.js";
 import type { Engine } from "../docker/types.js";
 import { ConsoleTextDecoder } from "./console-text.js";
 import type { Accelerator } from "./qemu-command.js";
@@ -41,11 +41,8 @@ export async function canaryBoot(options: CanaryOptions): Promise<CanaryResult> 
   const decoder = new ConsoleTextDecoder();
   let output = "";
   let printed = false;
-  let exitCode: number | null = null;
-  const stop = new AbortController();
-  const onOuterAbort = () => stop.abort(options.signal?.reason);
-  options.signal?.addEventListener("abort", onOuterAbort, { once: true });
-  const deadline = setTimeout(() => stop.abort(new Error("deadline")), options.deadlineMs);
+  // Stopping as soon as the kernel speaks is the success path: the run reports it as cancelled, not as an error.
+  const spoke = new AbortController();
   const argv = qemuCommand({
     accel: options.accel,
     boot: { kind: "kernel", append: options.append ?? CANARY_APPEND, initramfs: false },
@@ -53,36 +50,29 @@ export async function canaryBoot(options: CanaryOptions): Promise<CanaryResult> 
     cpus: 1,
     uefi: false,
   });
-  try {
-    const result = await options.engine.run(
-      {
-        image: options.runnerImage,
-        cmd: argv,
-        network: "none",
-        ...(options.accel === "kvm" ? { devices: ["/dev/kvm"] } : {}),
-        labels: { [LABEL_ROLE]: ROLE_VM_TOOL },
+  const result = await options.engine.containers.run(
+    {
+      image: options.runnerImage,
+      cmd: argv,
+      network: "none",
+      ...(options.accel === "kvm" ? { devices: ["/dev/kvm"] } : {}),
+      labels: { [LABEL_ROLE]: ROLE_VM_TOOL },
+    },
+    {
+      inputs: [{ dir: VM_DIR, files: [{ path: "bzImage", hostPath: options.kernel }] }],
+      signal: options.signal === undefined ? spoke.signal : AbortSignal.any([options.signal, spoke.signal]),
+      timeoutMs: options.deadlineMs,
+      onOutput: (chunk) => {
+        output += decoder.push(chunk);
+        if (!printed && KERNEL_FIRST_LINE.test(output)) {
+          printed = true;
+          spoke.abort();
+        }
       },
-      {
-        inputs: [{ dir: VM_DIR, files: [{ path: "bzImage", hostPath: options.kernel }] }],
-        signal: stop.signal,
-        onOutput: (chunk) => {
-          output += decoder.push(chunk);
-          if (!printed && KERNEL_FIRST_LINE.test(output)) {
-            printed = true;
-            stop.abort(new Error("kernel printed"));
-          }
-        },
-      },
-    );
-    exitCode = result.exitCode;
-  } catch (error) {
-    if (options.signal?.aborted) throw new InterruptedError("SIGINT");
-    // Our own abort (the kernel spoke, or the deadline passed) surfaces as an interruption of run().
-    if (!(error instanceof InterruptedError) || !stop.signal.aborted) throw error;
-  } finally {
-    clearTimeout(deadline);
-    options.signal?.removeEventListener("abort", onOuterAbort);
-  }
+    },
+  );
+  if (options.signal?.aborted) throw interruptedBy(options.signal);
+  const exitCode = result.cancelled || result.timedOut ? null : result.exitCode;
   output += decoder.flush();
   return { printed, elapsedMs: Date.now() - startedAt, output, exitCode };
 }

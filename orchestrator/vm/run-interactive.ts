@@ -42,7 +42,7 @@ export async function runInteractive(options: RunInteractiveOptions): Promise<In
   let ended: InteractiveResult["ended"] = "poweroff";
   try {
     // Attach output, not the log stream: Docker's logs hold back a line until its newline (prompts would not show).
-    attached = await engine.attach(handle.containerName);
+    attached = await engine.containers.attach(handle.containerName);
     log(`VM ${handle.name} (${handle.accel}) is booting; ${ESCAPE_KEY_NAME} quits and stops it`);
     const input = attached.stdin;
     const output = attached.output;
@@ -76,13 +76,13 @@ export async function runInteractive(options: RunInteractiveOptions): Promise<In
     stdin.pause();
     attached?.close();
   }
-  const state = await engine.inspect(handle.containerName);
+  const state = await engine.containers.inspect(handle.containerName);
   const exitCode = state !== null && !state.running ? state.exitCode : null;
   if (ended !== "poweroff" && state?.running === true) {
     // The user asked to leave: stop QEMU right away (SIGTERM, then SIGKILL) rather than wait for a guest shutdown.
-    await engine.stop(handle.containerName, 2).catch(() => shutDown(engine, handle.containerName, 1000));
+    await engine.containers.stop(handle.containerName, 2).catch(() => shutDown(engine, handle.containerName, 1000));
   }
-  await engine.remove(handle.containerName).catch(() => undefined);
+  await engine.containers.remove(handle.containerName).catch(() => undefined);
   if (ended !== "poweroff") log(`VM ${handle.name} stopped (${ended})`);
   return { ended, exitCode };
 }

@@ -70,7 +70,7 @@ export async function startVm(options: StartVmOptions): Promise<VmHandle> {
   const { engine } = options;
   const name = checkName("VM", options.name);
   const containerName = vmContainerName(name);
-  const existing = await engine.inspect(containerName);
+  const existing = await engine.containers.inspect(containerName);
   if (existing !== null) {
     throw new UserError(
       `a VM named ${name} already exists (${existing.running ? "running" : "stopped"}); pick another name or remove it with \`levitate-docker vm stop ${name}\``,
@@ -88,7 +88,7 @@ export async function startVm(options: StartVmOptions): Promise<VmHandle> {
     disks: options.disk === undefined ? [] : [options.disk],
     network: options.network ?? "none",
   });
-  const containerId = await engine.start(
+  const containerId = await engine.containers.start(
     {
       image: options.runnerImage,
       name: containerName,
@@ -125,7 +125,7 @@ export async function execInVm(options: {
   readonly signal?: AbortSignal;
 }): Promise<ExecResult> {
   const containerName = await runningVm(options.engine, options.name);
-  const attached = await options.engine.attach(containerName);
+  const attached = await options.engine.containers.attach(containerName);
   const console = new SerialConsole(
     { output: attached.output, input: attached.stdin },
     options.signal === undefined ? {} : { signal: options.signal },
@@ -151,8 +151,8 @@ export async function vmLogs(options: {
   readonly plain?: boolean;
 }): Promise<Readable> {
   const containerName = vmContainerName(options.name);
-  if ((await options.engine.inspect(containerName)) === null) throw noSuchVm(options.name);
-  const logs = await options.engine.logs(containerName, { follow: options.follow });
+  if ((await options.engine.containers.inspect(containerName)) === null) throw noSuchVm(options.name);
+  const logs = await options.engine.containers.logs(containerName, { follow: options.follow });
   if (options.plain !== true) return logs;
   const decoder = new ConsoleTextDecoder();
   return logs.pipe(
@@ -168,7 +168,7 @@ export async function vmLogs(options: {
 }
 
 export async function vmStatus(options: { readonly engine: Engine }): Promise<VmStatus[]> {
-  const containers = await options.engine.list({ [LABEL_ROLE]: ROLE_VM }, { all: true });
+  const containers = await options.engine.containers.list({ [LABEL_ROLE]: ROLE_VM }, { all: true });
   return containers
     .map((c) => ({
       name: c.labels[LABEL_VM] ?? c.name,
@@ -192,13 +192,13 @@ export interface StopVmResult {
 export async function stopVm(options: { readonly engine: Engine; readonly name: string; readonly timeoutMs: number }): Promise<StopVmResult> {
   const { engine } = options;
   const containerName = vmContainerName(options.name);
-  const state = await engine.inspect(containerName);
+  const state = await engine.containers.inspect(containerName);
   if (state === null) throw noSuchVm(options.name);
   let how: StopVmResult["how"] = "not-running";
   try {
     if (state.running) how = await shutDown(engine, containerName, options.timeoutMs);
   } finally {
-    await engine.remove(containerName);
+    await engine.containers.remove(containerName);
   }
   return { how };
 }
@@ -207,7 +207,7 @@ export async function stopVm(options: { readonly engine: Engine; readonly name: 
 export async function shutDown(engine: Engine, containerName: string, timeoutMs: number): Promise<"poweroff" | "stopped" | "killed"> {
   let closed = false;
   try {
-    const attached = await engine.attach(containerName);
+    const attached = await engine.containers.attach(containerName);
     const console = new SerialConsole({ output: attached.output, input: attached.stdin });
     try {
       closed = await console.poweroff(timeoutMs);
@@ -220,16 +220,16 @@ export async function shutDown(engine: Engine, containerName: string, timeoutMs:
   }
   // The console closing means QEMU ended; give Docker a moment to record the exit before escalating.
   if (await stopsWithin(engine, containerName, closed ? 5_000 : 0)) return "poweroff";
-  await engine.stop(containerName, 5);
-  if (!(await engine.inspect(containerName))?.running) return "stopped";
-  await engine.kill(containerName);
+  await engine.containers.stop(containerName, 5);
+  if (!(await engine.containers.inspect(containerName))?.running) return "stopped";
+  await engine.containers.kill(containerName);
   return "killed";
 }
 
 async function stopsWithin(engine: Engine, containerName: string, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
   for (;;) {
-    if (!(await engine.inspect(containerName))?.running) return true;
+    if (!(await engine.containers.inspect(containerName))?.running) return true;
     if (Date.now() >= deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -237,7 +237,7 @@ async function stopsWithin(engine: Engine, containerName: string, ms: number): P
 
 async function runningVm(engine: Engine, name: string): Promise<string> {
   const containerName = vmContainerName(name);
-  const state = await engine.inspect(containerName);
+  const state = await engine.containers.inspect(containerName);
   if (state === null) throw noSuchVm(name);
   if (!state.running) {
     throw new UserError(`VM ${name} is not running (QEMU exited with code ${state.exitCode}); \`levitate-docker vm logs ${name}\` shows why`);

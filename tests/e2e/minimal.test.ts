@@ -25,7 +25,7 @@ describe("minimal flavour, offline profile", () => {
 
     // Nothing left behind by these two commands: stage containers and the test VM are removed.
     const engine = createEngine();
-    const left = (await engine.list({ [LABEL_TOOL]: "1" }, { all: true })).filter((c) => c.created >= since);
+    const left = (await engine.containers.list({ [LABEL_TOOL]: "1" }, { all: true })).filter((c) => c.created >= since);
     expect(left.map((c) => c.name)).toEqual([]);
   });
 

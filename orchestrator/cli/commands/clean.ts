@@ -41,26 +41,26 @@ export const cleanCommand: Command = async (args, context) => {
   const engine = createEngine({ env: context.env });
   let count = 0;
 
-  for (const c of await engine.list({ [LABEL_TOOL]: "1" }, { all: true })) {
+  for (const c of await engine.containers.list({ [LABEL_TOOL]: "1" }, { all: true })) {
     const isVm = c.labels[LABEL_ROLE] === "vm";
     if (isVm && c.state === "running" && !(values.vms || all)) continue;
-    if (!dry) await engine.remove(c.id);
+    if (!dry) await engine.containers.remove(c.id);
     say(`container ${c.name} (${c.labels[LABEL_ROLE] ?? "?"}, ${c.state})`);
     count += 1;
   }
   if (values.volumes || all || values.disks) {
-    for (const v of await engine.listVolumes({ [LABEL_TOOL]: "1" })) {
+    for (const v of await engine.volumes.list({ [LABEL_TOOL]: "1" })) {
       const isDisk = v.name === "levitate-disks";
       if (isDisk ? !values.disks : !(values.volumes || all)) continue;
-      if (!dry) await engine.removeVolume(v.name);
+      if (!dry) await engine.volumes.remove(v.name);
       say(`volume ${v.name}`);
       count += 1;
     }
   }
   if (values.images || all) {
-    for (const image of await engine.listImages({ [LABEL_TOOL]: "1" })) {
+    for (const image of await engine.images.list({ [LABEL_TOOL]: "1" })) {
       if (image.labels["levitate-docker.scratch"] !== undefined) continue;
-      if (!dry) await engine.removeImage(image.id);
+      if (!dry) await engine.images.remove(image.id);
       say(`image ${image.tags.join(", ") || image.id.slice(7, 19)}`);
       count += 1;
     }

@@ -91,13 +91,13 @@ export const doctorCommand: Command = async (args, context) => {
     const toolchain = await toolchainRecipe(config);
     const runner = await runnerRecipe(config);
     for (const recipe of [toolchain, runner]) {
-      const id = await engine.imageId(recipe.tag);
+      const id = await engine.images.id(recipe.tag);
       line(id ? "ok" : "info", `${recipe.kind} image ${recipe.tag}: ${id ? "present" : "not built yet (the next build makes it)"}`);
     }
-    if (config.toolchain.base.startsWith("levitate/") && (await engine.imageId(config.toolchain.base)) === null) {
+    if (config.toolchain.base.startsWith("levitate/") && (await engine.images.id(config.toolchain.base)) === null) {
       line("FAIL", `base image ${config.toolchain.base} is missing: make it with scripts/prepare-offline.sh base`);
     }
-    const volumes = await engine.listVolumes({ [LABEL_TOOL]: "1" });
+    const volumes = await engine.volumes.list({ [LABEL_TOOL]: "1" });
     line("info", `volumes: ${volumes.map((v) => v.name).sort().join(", ") || "none"}`);
     if (values["no-kvm"] !== true) {
       try {

@@ -9,7 +9,7 @@ describe("interrupting a build", () => {
   const engine = createEngine();
   const prefix = `levitate-itest-${process.pid}`;
   afterAll(async () => {
-    for (const v of await engine.listVolumes({ "levitate-docker": "1" })) if (v.name.startsWith(prefix)) await engine.removeVolume(v.name);
+    for (const v of await engine.volumes.list({ "levitate-docker": "1" })) if (v.name.startsWith(prefix)) await engine.volumes.remove(v.name);
   });
 
   it("SIGINT stops the stage container, removes it and keeps nothing half-built", async () => {
@@ -25,7 +25,7 @@ describe("interrupting a build", () => {
       let seen: string | undefined;
       for (let i = 0; i < 600 && seen === undefined; i += 1) {
         await new Promise((r) => setTimeout(r, 250));
-        const running = await engine.list({ "levitate-docker.stage": "busybox" }, { all: true });
+        const running = await engine.containers.list({ "levitate-docker.stage": "busybox" }, { all: true });
         seen = running.find((c) => c.created >= since && c.state === "running")?.id;
         if (child.exitCode !== null) break;
       }
@@ -36,7 +36,7 @@ describe("interrupting a build", () => {
       const result = await child;
       expect(result.exitCode, String(result.stderr)).toBe(130);
       expect(String(result.stderr)).toContain("interrupted");
-      expect(await engine.inspect(seen!)).toBeNull();
+      expect(await engine.containers.inspect(seen!)).toBeNull();
       const kept = (await listFiles(project.cache)).filter((f) => f.startsWith("artifacts/"));
       expect(kept).toEqual([]);
       const dry = await execa("node", [BIN, "build", "busybox", "--minimal", "--profile", "offline", "--config", project.configFile, "--dry-run"], {

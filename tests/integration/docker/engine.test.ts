@@ -11,7 +11,7 @@ describe("docker engine", () => {
   it("runs a labelled container without network, streams output, collects /out and removes it", async () => {
     const seen: string[] = [];
     let collected = 0;
-    const result = await engine.run(
+    const result = await engine.containers.run(
       {
         image: BASE_IMAGE,
         cmd: ["sh", "-c", "cat /in/hello.txt; cat /sys/class/net/*/operstate 2>/dev/null | sort -u | tr '\\n' ' '; ls /sys/class/net; mkdir -p /out && echo built > /out/result; echo to-stderr >&2"],
@@ -35,45 +35,59 @@ describe("docker engine", () => {
     expect(text).toMatch(/\blo\b/);
     expect(text).not.toMatch(/\beth0\b/);
     expect(collected).toBeGreaterThan(0);
-    expect(await engine.inspect(result.containerId)).toBeNull();
+    expect(await engine.containers.inspect(result.containerId)).toBeNull();
   });
 
   it("labels containers with the tool and the run id while they run", async () => {
     let labels: Record<string, string> = {};
     // Look at it from the outside while it sleeps.
-    const running = engine.run({ image: BASE_IMAGE, cmd: ["sh", "-c", "sleep 3"], network: "none" });
+    const running = engine.containers.run({ image: BASE_IMAGE, cmd: ["sh", "-c", "sleep 3"], network: "none" });
     for (let i = 0; i < 30 && Object.keys(labels).length === 0; i += 1) {
       await new Promise((r) => setTimeout(r, 200));
-      const found = await engine.list({ [LABEL_RUN]: engine.runId }, { all: true });
+      const found = await engine.containers.list({ [LABEL_RUN]: engine.runId }, { all: true });
       if (found[0]) labels = { ...found[0].labels };
     }
     await running;
     expect(labels[LABEL_TOOL]).toBe("1");
     expect(labels[LABEL_RUN]).toBe(engine.runId);
-    expect(await engine.list({ [LABEL_RUN]: engine.runId }, { all: true })).toEqual([]);
+    expect(await engine.containers.list({ [LABEL_RUN]: engine.runId }, { all: true })).toEqual([]);
   });
 
   it("removes the container when the command fails, and reports the exit code", async () => {
-    const result = await engine.run({ image: BASE_IMAGE, cmd: ["sh", "-c", "echo failing; exit 3"], network: "none" });
-    expect(result.exitCode).toBe(3);
-    expect(await engine.list({ [LABEL_RUN]: engine.runId }, { all: true })).toEqual([]);
+    const result = await engine.containers.run({ image: BASE_IMAGE, cmd: ["sh", "-c", "echo failing; exit 3"], network: "none" });
+    expect(result).toMatchObject({ exitCode: 3, signal: null, timedOut: false, cancelled: false, cancelReason: null });
+    expect(result.durationMs).toBeGreaterThan(0);
+    expect(await engine.containers.list({ [LABEL_RUN]: engine.runId }, { all: true })).toEqual([]);
   });
 
-  it("kills and removes the container when the run is aborted (Ctrl-C)", async () => {
+  it("kills and removes the container when the run is cancelled, and says by which signal", async () => {
     const controller = new AbortController();
     const started = Date.now();
-    const run = engine.run(
+    const result = await engine.containers.run(
       { image: BASE_IMAGE, cmd: ["sh", "-c", "echo started; sleep 60"], network: "none" },
       {
         signal: controller.signal,
         onOutput: (chunk) => {
-          if (chunk.toString().includes("started")) controller.abort();
+          if (chunk.toString().includes("started")) controller.abort(new InterruptedError("SIGTERM"));
         },
       },
     );
-    await expect(run).rejects.toBeInstanceOf(InterruptedError);
+    expect(result).toMatchObject({ cancelled: true, cancelReason: "SIGTERM", timedOut: false, signal: "SIGKILL" });
     expect(Date.now() - started).toBeLessThan(20_000);
-    expect(await engine.list({ [LABEL_RUN]: engine.runId }, { all: true })).toEqual([]);
+    expect(await engine.containers.list({ [LABEL_RUN]: engine.runId }, { all: true })).toEqual([]);
+  });
+
+  it("kills and removes the container when its time is up, and reports a timeout (not an error)", async () => {
+    const result = await engine.containers.run({ image: BASE_IMAGE, cmd: ["sh", "-c", "sleep 60"], network: "none" }, { timeoutMs: 1000 });
+    expect(result).toMatchObject({ timedOut: true, cancelled: false, cancelReason: null, signal: "SIGKILL" });
+    expect(await engine.containers.list({ [LABEL_RUN]: engine.runId }, { all: true })).toEqual([]);
+  });
+
+  it("reports a run cancelled before it started without creating anything", async () => {
+    const controller = new AbortController();
+    controller.abort(new InterruptedError("SIGINT"));
+    const result = await engine.containers.run({ image: BASE_IMAGE, cmd: ["true"], network: "none" }, { signal: controller.signal });
+    expect(result).toMatchObject({ cancelled: true, cancelReason: "SIGINT", exitCode: null });
   });
 
   it("says which engine it tried when none answers", async () => {

@@ -42,7 +42,7 @@ describe.skipIf(announceSkip(files === null ? SKIP_NO_KERNEL : null))("accelerat
     expect(result.printed).toBe(false);
     expect(result.exitCode).toBeNull();
     expect(Date.now() - started).toBeLessThan(20_000);
-    const left = await engine.list({ [LABEL_TOOL]: "1", "levitate-docker.role": "vm-tool" });
+    const left = await engine.containers.list({ [LABEL_TOOL]: "1", "levitate-docker.role": "vm-tool" });
     expect(left).toEqual([]);
   });
 

@@ -12,7 +12,7 @@ const kernel = kernelFiles();
 const BASIC = fileURLToPath(new URL("../../boot/basic.yaml", import.meta.url));
 
 async function vmContainers(): Promise<string[]> {
-  return (await engine.list({ [LABEL_TOOL]: "1", [LABEL_ROLE]: "vm" })).map((c) => c.name);
+  return (await engine.containers.list({ [LABEL_TOOL]: "1", [LABEL_ROLE]: "vm" })).map((c) => c.name);
 }
 
 describe.skipIf(announceSkip(boot === null ? SKIP_NO_ISO : null))("bootTest (real engine, TCG)", () => {

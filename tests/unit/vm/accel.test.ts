@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { chooseAccelerator, timeoutScale } from "../../../orchestrator/vm/accel.js";
 import { UserError } from "../../../orchestrator/errors/errors.js";
-import type { RunScript } from "./fake-engine.js";
-import { FakeEngine, printingContainer } from "./fake-engine.js";
+import type { RunScript } from "../../helpers/fake-engine.js";
+import { FakeEngine, printingContainer } from "../../helpers/fake-engine.js";
 
 let cacheRoot: string;
 beforeEach(async () => {

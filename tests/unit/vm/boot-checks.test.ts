@@ -12,7 +12,7 @@ import { runBootChecks } from "../../../orchestrator/vm/boot-checks.js";
 import type { CheckResult } from "../../../orchestrator/vm/boot-checks.js";
 import { junitXml, writeJUnit } from "../../../orchestrator/vm/junit.js";
 import { SerialConsole } from "../../../orchestrator/vm/serial-console.js";
-import { FakeShell } from "./fake-shell.js";
+import { FakeShell } from "../../helpers/fake-shell.js";
 
 const BOOT_DIR = fileURLToPath(new URL("../../boot/", import.meta.url));
 

@@ -3,7 +3,7 @@ import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { ConsoleClosedError, ConsoleTimeoutError, SerialConsole } from "../../../orchestrator/vm/serial-console.js";
 import { ConsoleTextDecoder, plainText } from "../../../orchestrator/vm/console-text.js";
-import { FakeShell } from "./fake-shell.js";
+import { FakeShell } from "../../helpers/fake-shell.js";
 
 function booted(options: ConstructorParameters<typeof FakeShell>[0] = {}) {
   const shell = new FakeShell({ banner: "SeaBIOS\n[    0.000000] Linux version 6.1.0-fake\n", ...options });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UserError } from "../../../orchestrator/errors/errors.js";
 import { parseDiskListing, parseSize, removeDisk } from "../../../orchestrator/vm/disks.js";
 import { execInVm, startVm, stopVm, vmStatus } from "../../../orchestrator/vm/vm-manager.js";
-import { FakeEngine } from "./fake-engine.js";
+import { FakeEngine } from "../../helpers/fake-engine.js";
 
 let dir: string;
 let iso: string;
@@ -36,7 +36,7 @@ describe("startVm", () => {
     const engine = new FakeEngine();
     const handle = await startVm(options(engine, "web"));
     expect(handle).toEqual({ name: "web", containerName: "levitate-vm-web", containerId: "id-levitate-vm-web", accel: "tcg" });
-    const spec = engine.containers.get("levitate-vm-web")!.spec;
+    const spec = engine.created.get("levitate-vm-web")!.spec;
     expect(spec).toMatchObject({ image: "runner", network: "none", openStdin: true, tty: false });
     expect(spec.devices).toBeUndefined();
     expect(spec.labels).toEqual({
@@ -53,13 +53,13 @@ describe("startVm", () => {
   it("passes /dev/kvm only under KVM", async () => {
     const engine = new FakeEngine();
     await startVm(options(engine, "fast", { accel: "kvm" }));
-    expect(engine.containers.get("levitate-vm-fast")!.spec.devices).toEqual(["/dev/kvm"]);
+    expect(engine.created.get("levitate-vm-fast")!.spec.devices).toEqual(["/dev/kvm"]);
   });
 
   it("refuses a name that is taken, a bad name, and a missing ISO, saying what was expected", async () => {
     const engine = new FakeEngine();
     await startVm(options(engine, "web"));
-    engine.containers.get("levitate-vm-web")!.running = false;
+    engine.created.get("levitate-vm-web")!.running = false;
     await expect(startVm(options(engine, "web"))).rejects.toThrow(
       new UserError("a VM named web already exists (stopped); pick another name or remove it with `levitate-docker vm stop web`"),
     );
@@ -71,7 +71,7 @@ describe("startVm", () => {
 
   it("refuses a disk another VM uses, and removeDisk refuses it too", async () => {
     const engine = new FakeEngine();
-    await engine.start({ image: "runner", name: "levitate-vm-db", cmd: [], network: "none", labels: { "levitate-docker.role": "vm", "levitate-docker.vm": "db", "levitate-docker.vm.disk": "data" } });
+    await engine.containers.start({ image: "runner", name: "levitate-vm-db", cmd: [], network: "none", labels: { "levitate-docker.role": "vm", "levitate-docker.vm": "db", "levitate-docker.vm.disk": "data" } });
     await expect(startVm(options(engine, "web", { disk: "data" }))).rejects.toThrow("disk data is already used by VM db; a disk can be attached to one VM at a time");
     await expect(removeDisk({ engine, runnerImage: "runner", name: "data" })).rejects.toThrow("disk data is in use by VM db; stop it first (levitate-docker vm stop db)");
     expect(engine.runs).toEqual([]);
@@ -83,12 +83,12 @@ describe("execInVm / stopVm errors", () => {
     const engine = new FakeEngine();
     await expect(execInVm({ engine, name: "ghost", command: "true", timeoutMs: 100 })).rejects.toThrow("there is no VM named ghost (levitate-docker vm status lists them)");
     await startVm(options(engine, "web"));
-    engine.containers.get("levitate-vm-web")!.running = false;
+    engine.created.get("levitate-vm-web")!.running = false;
     await expect(execInVm({ engine, name: "web", command: "true", timeoutMs: 100 })).rejects.toThrow(
       "VM web is not running (QEMU exited with code 0); `levitate-docker vm logs web` shows why",
     );
     expect(await stopVm({ engine, name: "web", timeoutMs: 100 })).toEqual({ how: "not-running" });
-    expect(engine.containers.size).toBe(0);
+    expect(engine.created.size).toBe(0);
   });
 });
 

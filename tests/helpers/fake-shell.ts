@@ -10,6 +10,20 @@ export interface FakeShellOptions {
   readonly banner?: string;
   /** Whether the shell answers at all before `ready()` is called (simulates a slow boot). */
   readonly startReady?: boolean;
+  /** Seed of the chunk sizes: the same seed cuts the output the same way, so a failure can be replayed. */
+  readonly seed?: number;
+}
+
+/** mulberry32: a small seeded generator, so chunking is random-looking but repeatable. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 type Token = { readonly t: "word"; readonly v: string } | { readonly t: "op"; readonly v: string };
@@ -35,10 +49,12 @@ export class FakeShell {
   private ended = false;
   private readonly prompt: string;
   private readonly maxChunk: number;
+  private readonly random: () => number;
 
   constructor(options: FakeShellOptions = {}) {
     this.prompt = options.prompt ?? "~ # \x1b[6n";
     this.maxChunk = options.maxChunk ?? 7;
+    this.random = seededRandom(options.seed ?? 1);
     this.ready = options.startReady ?? true;
     if (options.banner !== undefined) this.print(options.banner);
     this.input.on("data", (chunk: Buffer) => {
@@ -64,7 +80,7 @@ export class FakeShell {
     if (this.ended) return;
     const data = Buffer.from(text.replace(/\n/g, "\r\n"));
     for (let i = 0; i < data.length; ) {
-      const size = 1 + Math.floor(Math.random() * this.maxChunk);
+      const size = 1 + Math.floor(this.random() * this.maxChunk);
       this.output.write(data.subarray(i, i + size));
       i += size;
     }

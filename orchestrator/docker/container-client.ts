@@ -1,0 +1,85 @@
+// Containers: one-shot runs (removed on every exit path), long-lived VMs, and their inspection and teardown.
+import type { Readable } from "node:stream";
+import { createContainer, uploadInputs } from "./container-create.js";
+import { cancelledBeforeStart, runToEnd } from "./container-run.js";
+import { attachStreams, logStream } from "./container-streams.js";
+import { idempotent, orNullIfMissing } from "./docker-errors.js";
+import type { Connect } from "./dockerode-util.js";
+import { labelFilter } from "./labels.js";
+import type { ContainerClient, ContainerState, ContainerSummary, VolumeClient } from "./types.js";
+
+export function containerClient(connect: Connect, runId: string, volumes: VolumeClient): ContainerClient {
+  const get = async (nameOrId: string) => (await connect()).getContainer(nameOrId);
+  return {
+    async run(spec, options = {}) {
+      if (options.signal?.aborted) return cancelledBeforeStart(options.signal);
+      const startedAt = Date.now();
+      const docker = await connect();
+      const container = await createContainer(docker, runId, volumes, spec);
+      return runToEnd(docker, container, options, startedAt);
+    },
+    async start(spec, options = {}) {
+      const container = await createContainer(await connect(), runId, volumes, spec);
+      try {
+        await uploadInputs(container, options.inputs);
+        await container.start();
+        return container.id;
+      } catch (error) {
+        await container.remove({ force: true }).catch(() => undefined);
+        throw error;
+      }
+    },
+    async attach(nameOrId) {
+      return attachStreams(await connect(), await get(nameOrId));
+    },
+    async logs(nameOrId, options) {
+      return logStream(await connect(), await get(nameOrId), options);
+    },
+    async inspect(nameOrId): Promise<ContainerState | null> {
+      const container = await get(nameOrId);
+      const info = await orNullIfMissing(() => container.inspect());
+      if (info === null) return null;
+      return {
+        id: info.Id,
+        name: info.Name.replace(/^\//, ""),
+        running: info.State.Running,
+        exitCode: info.State.Running ? null : info.State.ExitCode,
+        labels: info.Config.Labels ?? {},
+        startedAt: info.State.StartedAt,
+        finishedAt: info.State.FinishedAt,
+      };
+    },
+    async stop(nameOrId, timeoutSeconds) {
+      const container = await get(nameOrId);
+      await idempotent(() => container.stop({ t: timeoutSeconds }));
+    },
+    async kill(nameOrId) {
+      const container = await get(nameOrId);
+      await idempotent(() => container.kill());
+    },
+    async remove(nameOrId) {
+      const container = await get(nameOrId);
+      await idempotent(() => container.remove({ force: true }));
+    },
+    async wait(nameOrId) {
+      const result = (await (await get(nameOrId)).wait()) as { StatusCode: number };
+      return result.StatusCode;
+    },
+    async list(labels, options = {}): Promise<ContainerSummary[]> {
+      const docker = await connect();
+      const containers = await docker.listContainers({ all: options.all ?? true, filters: { label: labelFilter(labels) } });
+      return containers.map((c) => ({
+        id: c.Id,
+        name: (c.Names[0] ?? "").replace(/^\//, ""),
+        image: c.Image,
+        state: c.State,
+        status: c.Status,
+        labels: c.Labels ?? {},
+        created: c.Created,
+      }));
+    },
+    async getArchive(nameOrId, path) {
+      return (await (await get(nameOrId)).getArchive({ path })) as unknown as Readable;
+    },
+  };
+}

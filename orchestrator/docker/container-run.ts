@@ -1,0 +1,74 @@
+// One container run from create to removal, reported as a RunResult (exit code, signal, timed out, cancelled, duration).
+import type Docker from "dockerode";
+import { constants } from "node:os";
+import { PassThrough } from "node:stream";
+import type { Readable } from "node:stream";
+import { cancelReasonOf } from "../errors/errors.js";
+import type { RunOptions, RunResult } from "./types.js";
+import { uploadInputs } from "./container-create.js";
+
+/** Runs a created container to its end and always removes it; kills (timeout, cancel) are results, not errors. */
+export async function runToEnd(docker: Docker, container: Docker.Container, options: RunOptions, startedAt: number): Promise<RunResult> {
+  const killed: { for: "cancel" | "timeout" | null } = { for: null };
+  const kill = (why: "cancel" | "timeout") => {
+    killed.for ??= why;
+    container.kill().catch(() => undefined);
+  };
+  const onAbort = () => kill("cancel");
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  const timer = options.timeoutMs === undefined ? null : setTimeout(() => kill("timeout"), options.timeoutMs);
+  let exitCode: number | null = null;
+  try {
+    await uploadInputs(container, options.inputs);
+    const stream = await container.attach({ stream: true, stdout: true, stderr: true });
+    const ended = demux(docker, stream, options.onOutput);
+    if (options.signal?.aborted) killed.for = "cancel";
+    else {
+      await container.start();
+      exitCode = ((await container.wait()) as { StatusCode: number }).StatusCode;
+      await ended;
+    }
+    if (killed.for === null && exitCode === 0 && options.collectPath !== undefined && options.collect !== undefined) {
+      const tar = await container.getArchive({ path: options.collectPath });
+      await options.collect(tar as unknown as Readable);
+    }
+  } finally {
+    if (timer) clearTimeout(timer);
+    options.signal?.removeEventListener("abort", onAbort);
+    await container.remove({ force: true, v: false }).catch(() => undefined);
+  }
+  return {
+    containerId: container.id,
+    exitCode,
+    signal: killed.for !== null && exitCode !== null ? "SIGKILL" : signalOfStatus(exitCode),
+    timedOut: killed.for === "timeout",
+    cancelled: killed.for === "cancel",
+    cancelReason: killed.for === "cancel" ? cancelReasonOf(options.signal) : null,
+    durationMs: Date.now() - startedAt,
+  };
+}
+
+/** The result of a run cancelled before its container was even created. */
+export function cancelledBeforeStart(signal: AbortSignal | undefined): RunResult {
+  return { containerId: "", exitCode: null, signal: null, timedOut: false, cancelled: true, cancelReason: cancelReasonOf(signal), durationMs: 0 };
+}
+
+/** Docker reports a process killed by signal N as exit status 128 + N. */
+function signalOfStatus(status: number | null): NodeJS.Signals | null {
+  if (status === null || status <= 128) return null;
+  const found = Object.entries(constants.signals).find(([, n]) => n === status - 128);
+  return found === undefined ? null : (found[0] as NodeJS.Signals);
+}
+
+function demux(docker: Docker, stream: NodeJS.ReadWriteStream, onOutput: RunOptions["onOutput"]): Promise<void> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  stdout.on("data", (chunk: Buffer) => onOutput?.(chunk, "stdout"));
+  stderr.on("data", (chunk: Buffer) => onOutput?.(chunk, "stderr"));
+  docker.modem.demuxStream(stream, stdout, stderr);
+  return new Promise<void>((resolve) => {
+    stream.on("end", resolve);
+    stream.on("close", resolve);
+    stream.on("error", () => resolve());
+  });
+}
