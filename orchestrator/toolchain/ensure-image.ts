@@ -20,7 +20,15 @@ export async function ensureImage(engine: Engine, recipe: ImageRecipe, options: 
       context: recipe.context,
       dockerfile: recipe.dockerfile,
       buildArgs: recipe.buildArgs,
-      labels: { "levitate-docker.image": recipe.kind, "levitate-docker.key": recipe.key, "levitate-docker.flavour": recipe.buildArgs.FLAVOUR ?? "" },
+      labels: {
+        "levitate-docker.image": recipe.kind,
+        "levitate-docker.key": recipe.key,
+        "levitate-docker.flavour": recipe.buildArgs.FLAVOUR ?? "",
+        // The install step fails unless the image holds exactly these, so the label is its package list.
+        "levitate-docker.lock": recipe.lock.path,
+        "levitate-docker.lock-sha256": recipe.lock.sha256,
+        "levitate-docker.packages": recipe.lock.pins.length === 0 ? "unlocked" : recipe.lock.pins.map((p) => `${p.name}=${p.version}`).join(" "),
+      },
       network: "host",
       ...(options.onLog === undefined ? {} : { onLog: options.onLog }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),

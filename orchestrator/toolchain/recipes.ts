@@ -6,6 +6,9 @@ import type { InputFile } from "../docker/types.js";
 import { hashInputs, sha256 } from "../plan/hash.js";
 import { readLfFile } from "../util/line-endings.js";
 import { packageRoot } from "../util/package-root.js";
+import { LOCK_FILE_NAME, lockPath } from "../lock/image-locks.js";
+import { readPackageLock } from "../lock/package-lock-file.js";
+import type { PackageLock } from "../lock/package-lock-file.js";
 
 export interface ImageRecipe {
   /** "toolchain" or "runner". */
@@ -19,6 +22,8 @@ export interface ImageRecipe {
   readonly buildArgs: Readonly<Record<string, string>>;
   /** Per-file hashes, for --explain. */
   readonly inputs: Readonly<Record<string, string>>;
+  /** The flavour's package lock (its file is one of the hashed inputs). */
+  readonly lock: PackageLock;
 }
 
 async function filesUnder(root: string, dir: string): Promise<string[]> {
@@ -40,7 +45,14 @@ async function recipe(
   dockerfile: string,
   dirs: readonly string[],
 ): Promise<ImageRecipe> {
-  const paths = [...new Set([dockerfile, ...(await Promise.all(dirs.map((d) => filesUnder(packageRoot, d)))).flat()])];
+  const flavour = config.toolchain.flavour;
+  // Another flavour's package list and lock are not inputs: resolving the alpine lock must not rebuild debian images.
+  const ofThisFlavour = (path: string) => {
+    const match = LOCK_FILE_NAME.exec(path.slice(path.lastIndexOf("/") + 1));
+    return match === null || match[1] === flavour;
+  };
+  const listed = (await Promise.all(dirs.map((d) => filesUnder(packageRoot, d)))).flat().filter(ofThisFlavour);
+  const paths = [...new Set([dockerfile, ...listed])];
   const inputs: Record<string, string> = {
     "config:toolchain.flavour": config.toolchain.flavour,
     "config:toolchain.base": config.toolchain.base,
@@ -61,13 +73,14 @@ async function recipe(
     context,
     buildArgs: { FLAVOUR: config.toolchain.flavour, BASE: config.toolchain.base },
     inputs,
+    lock: await readPackageLock(join(packageRoot, lockPath(kind, flavour)), lockPath(kind, flavour)),
   };
 }
 
 export function toolchainRecipe(config: ResolvedConfig): Promise<ImageRecipe> {
-  return recipe("toolchain", config, "Dockerfile.toolchain", ["images/toolchain"]);
+  return recipe("toolchain", config, "Dockerfile.toolchain", ["images/lock", "images/toolchain"]);
 }
 
 export function runnerRecipe(config: ResolvedConfig): Promise<ImageRecipe> {
-  return recipe("runner", config, "images/qemu/Dockerfile", ["images/qemu"]);
+  return recipe("runner", config, "images/qemu/Dockerfile", ["images/lock", "images/qemu"]);
 }
