@@ -56,10 +56,10 @@ export function judgeHolder(holder: LeaseHolder, here: HostView, nowMs: number):
   const owner = parseOwner(holder.labels[LABEL_OWNER]);
   const purpose = holder.labels[LABEL_LEASE_FOR] ?? "another command";
   const who = owner === null ? "an unknown process" : describeOwner(owner);
-  if (owner !== null && liveness(owner, here) === "dead") return { kind: "stale", why: `${purpose} (${who}) is gone` };
+  if (owner !== null && liveness(owner, here) === "dead") return { kind: "stale", why: `${purpose} (${who}), which is gone` };
   if (holder.state === "running") return { kind: "busy", owner, purpose };
   if (holder.state === "created" && nowMs - holder.createdMs < TAKING_GRACE_MS) return { kind: "busy", owner, purpose };
-  return { kind: "stale", why: `${purpose} (${who}) ended without releasing it` };
+  return { kind: "stale", why: `${purpose} (${who}), which ended without releasing it` };
 }
 
 export async function acquireLease(backend: LeaseBackend, name: string, options: AcquireOptions): Promise<HeldLease> {
@@ -81,7 +81,7 @@ export async function acquireLease(backend: LeaseBackend, name: string, options:
     if (holder === null) continue;
     const verdict = judgeHolder(holder, here, now());
     if (verdict.kind === "stale") {
-      options.onMessage?.(`${options.what} was locked by ${verdict.why}: taking it over`);
+      options.onMessage?.(`${options.what} was held by ${verdict.why}: taking it over`);
       await backend.breakLease(holder.id);
       continue;
     }

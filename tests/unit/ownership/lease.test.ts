@@ -56,7 +56,7 @@ describe("leases", () => {
     const messages: string[] = [];
     await acquireLease(leases, "l", { ...base, wait: false, onMessage: (m) => messages.push(m) });
     expect(leases.broken).toEqual(["dead1"]);
-    expect(messages).toEqual(["the build tree lv-work-busybox was locked by build busybox (pid 600 on host h1) is gone: taking it over"]);
+    expect(messages).toEqual(["the build tree lv-work-busybox was held by build busybox (pid 600 on host h1), which is gone: taking it over"]);
   });
 
   it("judges exited leases stale, and 'created' ones busy only while young", () => {
