@@ -1,11 +1,12 @@
 // Reads the config's static files tree (config/files) from the host as manifest entries.
-import { lstat, readdir, readFile, readlink } from "node:fs/promises";
+import { lstat, readFile, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { Stats } from "node:fs";
 import { UserError } from "../errors/errors.js";
 import { CRLF_HINTS, crlfProblem, firstCrlfLine } from "../util/line-endings.js";
 import type { ManifestEntry } from "./manifest.js";
 import { comparePaths, pathProblem, targetProblem } from "./paths.js";
+import { checkTreeFileSize, readTreeDir, unreadable } from "./tree-read.js";
 
 /**
  * Names skipped wherever they appear: `.gitkeep` only exists so that git keeps an
@@ -72,7 +73,7 @@ export function isExecutableContent(data: Uint8Array): boolean {
 }
 
 async function walk(hostDir: string, imageDir: string, entries: ManifestEntry[]): Promise<void> {
-  const names = (await readdir(hostDir)).filter((name) => !IGNORED_NAMES.includes(name));
+  const names = (await readTreeDir(hostDir)).filter((name) => !IGNORED_NAMES.includes(name));
   for (const name of names) {
     const hostPath = join(hostDir, name);
     const path = imageDir === "" ? name : `${imageDir}/${name}`;
@@ -83,7 +84,8 @@ async function walk(hostDir: string, imageDir: string, entries: ManifestEntry[])
       entries.push({ kind: "dir", path, mode: 0o755 });
       await walk(hostPath, path, entries);
     } else if (stats.isFile()) {
-      const data = await readFile(hostPath);
+      checkTreeFileSize(hostPath, stats.size);
+      const data = await readFile(hostPath).catch((error: unknown) => Promise.reject(unreadable(hostPath, error)));
       entries.push({ kind: "file", path, mode: imageFileMode(data), data });
     } else if (stats.isSymbolicLink()) {
       const target = await readlink(hostPath);

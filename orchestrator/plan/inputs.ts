@@ -1,8 +1,11 @@
 // Gathers everything that can change each stage's output, as named hashes (reads files, no Docker).
 import { readdir, readFile, readlink, lstat } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { createHash } from "node:crypto";
 import { basename, extname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Flavour, ResolvedConfig } from "../config/types.js";
+import { checkTreeFileSize, readTreeDir, unreadable } from "../initramfs/tree-read.js";
 import { toolchainRecipe } from "../toolchain/recipes.js";
 import { packageRoot } from "../util/package-root.js";
 import { sha256 } from "./hash.js";
@@ -22,6 +25,17 @@ async function hashFile(path: string): Promise<string> {
   return sha256(await readFile(path));
 }
 
+/** Files of the tree can be large: hashed as a stream, not read whole. */
+async function hashFileStreaming(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  try {
+    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  } catch (error) {
+    throw unreadable(path, error);
+  }
+  return hash.digest("hex");
+}
+
 /**
  * Every file, symlink and directory under `root`, with mode and content hash, named by their
  * path inside the tree ("files:etc/motd"): where the project lives does not change the key.
@@ -29,16 +43,18 @@ async function hashFile(path: string): Promise<string> {
 export async function hashTree(root: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   const walk = async (dir: string): Promise<void> => {
-    const entries = await readdir(dir, { withFileTypes: true });
-    for (const entry of entries) {
-      const full = join(dir, entry.name);
+    for (const entry of await readTreeDir(dir)) {
+      const full = join(dir, entry);
       const info = await lstat(full);
       const name = `files:${relative(root, full)}`;
       if (info.isDirectory()) {
         out[name] = `dir ${(info.mode & 0o777).toString(8)}`;
         await walk(full);
       } else if (info.isSymbolicLink()) out[name] = `symlink ${await readlink(full)}`;
-      else if (info.isFile()) out[name] = `${info.mode & 0o111 ? "exec" : "file"} ${await hashFile(full)}`;
+      else if (info.isFile()) {
+        checkTreeFileSize(full, info.size);
+        out[name] = `${info.mode & 0o111 ? "exec" : "file"} ${await hashFileStreaming(full)}`;
+      }
     }
   };
   await walk(root);
