@@ -3,6 +3,7 @@ import { execa } from "execa";
 import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PLATFORM } from "../docker/platform.js";
 import { STAGE_COMMAND } from "../stages/run-in-container.js";
 
 export interface DirectStage {
@@ -44,7 +45,7 @@ export async function directRun(stage: DirectStage): Promise<number> {
 
   const started = Date.now();
   const { stdout } = await docker([
-    "create", "--network", "none", "--label", "levitate-docker=1", "--label", "levitate-docker.role=bench",
+    "create", "--platform", PLATFORM, "--network", "none", "--label", "levitate-docker=1", "--label", "levitate-docker.role=bench",
     "-v", `${stage.volumePrefix}-sources:/sources`,
     "-v", `${stage.volumePrefix}-work-${stage.name}-${stage.toolchainKey.slice(0, 12)}:/work`,
     "-v", `${stage.volumePrefix}-ccache:/ccache`,

@@ -2,6 +2,7 @@
 import type Docker from "dockerode";
 import type { Duplex } from "node:stream";
 import { interruptedBy, UserError } from "../errors/errors.js";
+import { PLATFORM } from "./platform.js";
 import { packInputs } from "./tar-inputs.js";
 import type { BuildImageOptions } from "./types.js";
 import { LABEL_TOOL } from "./types.js";
@@ -11,6 +12,7 @@ export async function buildImage(docker: Docker, options: BuildImageOptions): Pr
   const context = packInputs(options.context);
   const stream = await docker.buildImage(context as unknown as NodeJS.ReadableStream, {
     t: options.tag,
+    platform: PLATFORM,
     dockerfile: options.dockerfile ?? "Dockerfile",
     buildargs: { ...options.buildArgs },
     labels: { [LABEL_TOOL]: "1", ...options.labels },

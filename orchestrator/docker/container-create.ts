@@ -3,6 +3,7 @@ import type Docker from "dockerode";
 import { createError } from "./docker-errors.js";
 import { exists } from "./dockerode-util.js";
 import { resourceLabels } from "./labels.js";
+import { PLATFORM } from "./platform.js";
 import { packInputs } from "./tar-inputs.js";
 import type { ContainerSpec, InputGroup, VolumeClient } from "./types.js";
 import { LABEL_ROLE } from "./types.js";
@@ -13,6 +14,8 @@ export async function createContainer(docker: Docker, runId: string, volumes: Vo
   const role = spec.labels?.[LABEL_ROLE] ?? "stage";
   try {
     return await docker.createContainer({
+      // A query parameter since API 1.41: an arm64 engine runs the amd64 image emulated instead of refusing it.
+      platform: PLATFORM,
       Image: spec.image,
       ...(spec.name === undefined ? {} : { name: spec.name }),
       Cmd: [...spec.cmd],

@@ -60,6 +60,7 @@ async function loadInfo(docker: Docker, endpoint: Endpoint): Promise<EngineInfo>
     serverVersion: String(raw.ServerVersion ?? ""),
     apiVersion: String(version.ApiVersion ?? ""),
     os: String(raw.OperatingSystem ?? ""),
+    architecture: String(raw.Architecture ?? ""),
     kernel: String(raw.KernelVersion ?? ""),
     cpus: Number(raw.NCPU ?? 0),
     memoryBytes: Number(raw.MemTotal ?? 0),

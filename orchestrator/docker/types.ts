@@ -110,6 +110,8 @@ export interface EngineInfo {
   readonly serverVersion: string;
   readonly apiVersion: string;
   readonly os: string;
+  /** As the engine says it: "x86_64", "aarch64". */
+  readonly architecture: string;
   readonly kernel: string;
   readonly cpus: number;
   readonly memoryBytes: number;

@@ -62,6 +62,7 @@ export class FakeEngine implements Engine {
       serverVersion: "20.10",
       apiVersion: "1.41",
       os: "Debian",
+      architecture: "x86_64",
       kernel: "6.1",
       cpus: 2,
       memoryBytes: 2 ** 33,

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { outDirFor } from "../../build/build.js";
 import { loadConfig } from "../../config/load.js";
 import { createEngine } from "../../docker/engine.js";
+import { foreignArchitectureNote } from "../../docker/platform.js";
 import { LABEL_TOOL } from "../../docker/types.js";
 import { UserError } from "../../errors/errors.js";
 import { downloadPath, mirrorCandidates } from "../../sources/ensure-source.js";
@@ -62,7 +63,12 @@ export const doctorCommand: Command = async (args, context) => {
   try {
     const info = await engine.info();
     engineOk = true;
-    line("ok", `engine ${info.endpoint}: Docker ${info.serverVersion} (API ${info.apiVersion}), ${info.os}, ${info.cpus} CPUs, ${(info.memoryBytes / GiB).toFixed(1)} GiB, ${info.storageDriver}`);
+    line("ok", `engine ${info.endpoint}: Docker ${info.serverVersion} (API ${info.apiVersion}), ${info.os}, ${info.architecture}, ${info.cpus} CPUs, ${(info.memoryBytes / GiB).toFixed(1)} GiB, ${info.storageDriver}`);
+    const [foreign, ...cost] = foreignArchitectureNote(info.architecture) ?? [];
+    if (foreign !== undefined) {
+      line("warn", foreign);
+      for (const d of cost) context.stdout.write(`        ${d}\n`);
+    }
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
     line("FAIL", error.message);
