@@ -1,5 +1,5 @@
 // Resolves an image's package list to exact versions by asking the base image's own package manager (a dry-run install).
-import { UserError } from "../errors/errors.js";
+import { InterruptedError, UserError } from "../errors/errors.js";
 import type { Engine } from "../docker/types.js";
 import type { ToolchainFlavour } from "../config/types.js";
 import { byName } from "./package-lock-file.js";
@@ -86,7 +86,7 @@ export async function resolvePackages(
   engine: Engine,
   options: { flavour: ToolchainFlavour; base: string; names: readonly string[]; signal?: AbortSignal },
 ): Promise<PackagePin[]> {
-  if ((await engine.imageId(options.base)) === null) {
+  if ((await engine.images.id(options.base)) === null) {
     throw new UserError(`cannot resolve the ${options.flavour} package lock: the base image ${options.base} is not on this engine`, {
       details: [
         options.flavour === "debian"
@@ -97,10 +97,11 @@ export async function resolvePackages(
   }
   const out: Buffer[] = [];
   const err: Buffer[] = [];
-  const result = await engine.run(
+  const result = await engine.containers.run(
     { image: options.base, cmd: ["sh", "-c", resolveScript(options.flavour, options.names)], network: "host", labels: { "levitate-docker.role": "lock" } },
     { onOutput: (chunk, stream) => (stream === "stdout" ? out : err).push(chunk), ...(options.signal === undefined ? {} : { signal: options.signal }) },
   );
+  if (result.cancelled) throw new InterruptedError(result.cancelReason ?? "abort");
   if (result.exitCode !== 0) {
     const tail = Buffer.concat([...out, ...err]).toString("utf8").trim().split("\n").slice(-15);
     throw new UserError(`resolving the ${options.flavour} packages in ${options.base} failed (exit ${result.exitCode})`, {
