@@ -51,6 +51,7 @@ export function buildResolvedConfig(
     files: resolveAt(["files"], document.files, context),
     sources: pins,
     mirror: origin.mirror,
+    cache: { ...document.cache },
     vm: { ...document.vm },
   });
 }

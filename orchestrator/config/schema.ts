@@ -1,5 +1,6 @@
 // The strict shape of levitate.yaml: every key, its type and format. Unknown keys are errors.
 import * as z from "zod";
+import { REPOSITORY_FORMAT, checkRepository } from "../remote-cache/reference.js";
 
 // Custom messages start with "expected": the issue formatter appends ", got <value>".
 const SERVICE_NAME = /^[a-z0-9][a-z0-9._-]*$/;
@@ -78,6 +79,13 @@ export const configSchema = z.strictObject({
         .min(1, "expected at least 1 CPU")
         .max(64, "expected at most 64 CPUs")
         .default(1),
+    })
+    .prefault({}),
+  /** A shared build cache in an OCI registry (see docs/cache.md). */
+  cache: z
+    .strictObject({
+      registry: z.string().refine((text) => checkRepository(text) === null, `expected ${REPOSITORY_FORMAT}`).nullable().default(null),
+      push: z.boolean().default(false),
     })
     .prefault({}),
   /** Offline mirror directory (files by name), searched before downloading. */

@@ -67,6 +67,11 @@ export interface ResolvedConfig {
   readonly sources: Readonly<Record<string, SourcePin>>;
   /** Offline mirror directory in effect, absolute: --mirror, else LEVITATE_MIRROR, else `mirror:`; null if none. */
   readonly mirror: string | null;
+  /** The registry cache: `registry` is read (--cache-from's default) and, with `push`, written. */
+  readonly cache: {
+    readonly registry: string | null;
+    readonly push: boolean;
+  };
   readonly vm: {
     readonly memory: string;
     readonly cpus: number;
