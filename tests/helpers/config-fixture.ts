@@ -56,6 +56,7 @@ export function configFixture(overrides: ConfigOverrides = {}): ResolvedConfig {
       },
     },
     mirror: null,
+    cache: { registry: null, push: false },
     vm: { memory: "256M", cpus: 1 },
   };
   return { ...base, ...overrides };
