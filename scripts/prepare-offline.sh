@@ -4,8 +4,9 @@
 #
 #   1. a Docker engine (Debian's docker.io), installed if missing, started if not running
 #   2. a base image (levitate/debian-base:bookworm) made by debootstrap + docker import
-#   3. the source mirror, filled from Debian's archive:
-#        busybox-1.35.0.tar.bz2     (Debian's orig tarball, byte-identical to upstream)
+#   3. the source mirror, filled from Debian's archive on the machine's configured mirror:
+#        busybox-1.37.0.tar.bz2     (trixie's orig tarball from the archive pool, byte-identical
+#                                    to upstream; verified against the pinned sha256)
 #        linux-source-6.1.tar.xz    (Debian's 6.1 kernel tree, from linux-source-6.1)
 #      OpenRC's source is not in Debian's archive: openrc-0.54.tar.gz is copied (verified) from
 #      ../shared/mirror/ beside the checkout when that exists; otherwise the build downloads it
@@ -20,7 +21,10 @@ CACHE="${LEVITATE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/levitate-docker}"
 MIRROR="${LEVITATE_MIRROR:-$CACHE/mirror}"
 BASE_IMAGE="${LEVITATE_BASE_IMAGE:-levitate/debian-base:bookworm}"
 LINUX_DEB_VERSION="6.1.192-2"
-BUSYBOX_VERSION="1.35.0"
+BUSYBOX_VERSION="1.37.0"
+# Upstream's sha256 of busybox-1.37.0.tar.bz2; Debian's orig tarball is the same file.
+BUSYBOX_SHA256="3311dff32e746499f4df0d5df04d7eb396382d7e108bb9250e7b519b837043a4"
+BUSYBOX_POOL_PATH="pool/main/b/busybox/busybox_$BUSYBOX_VERSION.orig.tar.bz2"
 OPENRC_FILE="openrc-0.54.tar.gz"
 OPENRC_SHA256="c84ff1d8e468c043fe136d11d3d34d6bb28328267d1352526a5d18cdf4c60fb0"
 SHARED_MIRROR="$(cd "$(dirname "$0")/.." && pwd)/../shared/mirror"
@@ -38,6 +42,15 @@ apt_install() {
   if [ $apt_updated = 0 ]; then apt-get update -qq; apt_updated=1; fi
   log "installing ${missing[*]}"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# The URI of the machine's own configured Debian archive (not its security archive): no host is named here.
+debian_mirror_url() {
+  local url
+  url="$(grep -rhoE '^(URIs:|deb) +[a-z]+://[^ ]+/debian/?( |$)' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null \
+      | grep -v security | head -1 | awk '{print $2}' || true)"
+  [ -n "$url" ] || die "no Debian mirror found in /etc/apt/sources.list or /etc/apt/sources.list.d/"
+  printf '%s\n' "${url%/}"
 }
 
 # --- 1. Docker engine -------------------------------------------------------
@@ -74,11 +87,7 @@ make_base_image() {
   apt_install debootstrap
   local dir; dir="$(mktemp -d /tmp/levitate-rootfs.XXXXXX)"
   trap 'rm -rf "$dir"' RETURN
-  # Use the machine's own configured Debian mirror (no host named here).
-  local mirror_url
-  mirror_url="$(grep -rhoE '^(URIs:|deb) +[a-z]+://[^ ]+/debian/?( |$)' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null \
-      | grep -v security | head -1 | awk '{print $2}' || true)"
-  [ -n "$mirror_url" ] || die "no Debian mirror found in /etc/apt/sources.list*"
+  local mirror_url; mirror_url="$(debian_mirror_url)"
   log "debootstrap minbase bookworm (from the configured mirror) into $dir"
   debootstrap --variant=minbase bookworm "$dir" "$mirror_url" >/tmp/levitate-debootstrap.log 2>&1 \
     || { tail -20 /tmp/levitate-debootstrap.log >&2; die "debootstrap failed (log: /tmp/levitate-debootstrap.log)"; }
@@ -105,16 +114,16 @@ fill_mirror() {
   local work; work="$(mktemp -d /tmp/levitate-mirror.XXXXXX)"
   trap 'rm -rf "$work"' RETURN
   if [ ! -s "$MIRROR/busybox-$BUSYBOX_VERSION.tar.bz2" ]; then
-    if ! grep -rqs '^Types: deb-src' /etc/apt/sources.list.d/ && ! grep -qs '^deb-src' /etc/apt/sources.list; then
-      log "adding a deb-src entry (a copy of the machine's Debian entry)"
-      sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources > /etc/apt/sources.list.d/levitate-deb-src.sources
-      apt_updated=0
-    fi
-    if [ $apt_updated = 0 ]; then apt-get update -qq; apt_updated=1; fi
-    log "downloading BusyBox $BUSYBOX_VERSION source from Debian's archive"
-    (cd "$work" && apt-get source --download-only "busybox=1:$BUSYBOX_VERSION-4" >/dev/null 2>&1 \
-      || apt-get source --download-only busybox >/dev/null)
-    place "$work/busybox_$BUSYBOX_VERSION.orig.tar.bz2" "busybox-$BUSYBOX_VERSION.tar.bz2"
+    # bookworm ships 1.35; trixie's source package carries upstream's 1.37.0 tarball as its orig
+    # tarball, and the pool path is the same for every suite, so no trixie entry is added to apt.
+    local url; url="$(debian_mirror_url)/$BUSYBOX_POOL_PATH"
+    log "downloading BusyBox $BUSYBOX_VERSION source ($BUSYBOX_POOL_PATH) from the configured Debian mirror"
+    command -v curl >/dev/null 2>&1 || apt_install curl
+    curl -fsSL --retry 3 -o "$work/busybox.tar.bz2" "$url" \
+      || die "could not download $url (the pool may have dropped BusyBox $BUSYBOX_VERSION: see $(dirname "$url")/ for what it holds now)"
+    local got; got="$(sha256sum "$work/busybox.tar.bz2" | cut -d' ' -f1)"
+    [ "$got" = "$BUSYBOX_SHA256" ] || die "$url: sha256 $got, expected $BUSYBOX_SHA256 (upstream busybox-$BUSYBOX_VERSION.tar.bz2)"
+    place "$work/busybox.tar.bz2" "busybox-$BUSYBOX_VERSION.tar.bz2"
   fi
   if [ ! -s "$MIRROR/linux-source-6.1.tar.xz" ]; then
     if [ $apt_updated = 0 ]; then apt-get update -qq; apt_updated=1; fi

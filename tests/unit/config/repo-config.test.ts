@@ -31,7 +31,7 @@ describe("config/levitate.yaml", () => {
     expect(config.files).toBe(join(workspace.root, "config/files"));
     expect(Object.values(config.sources).map(({ name, version, sha256 }) => [name, version, sha256])).toEqual([
       ["linux", "6.1.127", "18b0d41d1a7fbad56045cde0d7fc176bfb18361d29c9f07e57109bbf21bf7876"],
-      ["busybox", "1.35.0", "faeeb244c35a348a334f4a59e44626ee870fb07b6884d68c10ae8bc19f83a694"],
+      ["busybox", "1.37.0", "3311dff32e746499f4df0d5df04d7eb396382d7e108bb9250e7b519b837043a4"],
       ["openrc", "0.54", "c84ff1d8e468c043fe136d11d3d34d6bb28328267d1352526a5d18cdf4c60fb0"],
     ]);
   });
@@ -46,7 +46,7 @@ describe("config/levitate.yaml", () => {
       sha256: "4d415b3d364834fd818270e88813e90323bbfce4f519a0e6bd4940ddcd7df693",
       urls: [],
     });
-    expect(config.sources["busybox"]?.file).toBe("busybox-1.35.0.tar.bz2");
+    expect(config.sources["busybox"]?.file).toBe("busybox-1.37.0.tar.bz2");
   });
 
   it(
