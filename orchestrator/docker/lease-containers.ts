@@ -9,7 +9,7 @@ import type Docker from "dockerode";
 import type { Duplex } from "node:stream";
 import type { HeldLease, LeaseBackend, LeaseHolder } from "../ownership/lease.js";
 import { ROLE_LEASE } from "../ownership/lease.js";
-import { statusOf } from "./dockerode-util.js";
+import { statusOf } from "./docker-errors.js";
 import { resourceLabels } from "./labels.js";
 import { hardenedHostConfig } from "./hardening.js";
 
