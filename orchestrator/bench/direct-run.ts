@@ -4,7 +4,7 @@ import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PLATFORM } from "../docker/platform.js";
-import { STAGE_COMMAND } from "../stages/run-in-container.js";
+import { STAGE_COMMAND } from "../build/run-container-stage.js";
 
 export interface DirectStage {
   readonly name: string;
@@ -14,6 +14,7 @@ export interface DirectStage {
   readonly inputs: Readonly<Record<string, string>>;
   /** The tarball; `inVolume` when it is already in the sources volume (as after any build). */
   readonly source: { readonly path: string; readonly sha256: string; readonly file: string; readonly inVolume?: boolean } | null;
+  /** The invocation's environment, complete except JOBS. */
   readonly env: Readonly<Record<string, string>>;
   readonly volumePrefix: string;
   readonly toolchainKey: string;
@@ -40,8 +41,8 @@ export async function directRun(stage: DirectStage): Promise<number> {
     await mkdir(srcDir);
     await copyFile(stage.source.path, join(srcDir, stage.source.file));
   }
-  const env = Object.entries({ JOBS: "2", SOURCE_DATE_EPOCH: "0", STAGE: stage.name, ...stage.env }).flatMap(([k, v]) => ["-e", `${k}=${v}`]);
-  if (stage.source) env.push("-e", `SRC=/sources/${stage.source.sha256}/${stage.source.file}`, "-e", `SRC_SHA256=${stage.source.sha256}`);
+  // The stage's whole environment (SRC, SOURCE_DATE_EPOCH, ... come from the stage table) plus JOBS.
+  const env = Object.entries({ JOBS: "2", ...stage.env }).flatMap(([k, v]) => ["-e", `${k}=${v}`]);
 
   const started = Date.now();
   const { stdout } = await docker([

@@ -6,16 +6,12 @@ import { loadConfig } from "../config/load.js";
 import { createEngine } from "../docker/engine.js";
 import { UserError } from "../errors/errors.js";
 import { ensureSource } from "../sources/ensure-source.js";
-import { busyboxStage } from "../stages/busybox.js";
-import type { ContainerStage } from "../stages/container-stage.js";
-import { isoStage } from "../stages/iso.js";
-import { linuxStage } from "../stages/linux.js";
-import { openrcStage } from "../stages/openrc.js";
+import type { StageInvocation, StageName } from "../stages/stage.js";
+import { invocationsFor } from "../stages/table.js";
 import { ensureImage } from "../toolchain/ensure-image.js";
 import { toolchainRecipe } from "../toolchain/recipes.js";
 import { cacheRoot } from "../util/cache-root.js";
 import { packageRoot } from "../util/package-root.js";
-import type { StageName } from "../plan/stages.js";
 import { directRun } from "./direct-run.js";
 import { makeBenchProject } from "./project.js";
 
@@ -67,17 +63,20 @@ export async function runBench(argv: readonly string[]): Promise<number> {
       return found;
     };
     /** One stage with plain docker commands: same image, script, inputs, environment and kinds of volumes. */
-    const direct = (stage: ContainerStage, artifacts: ReadonlyMap<StageName, string>, volumePrefix: string, sourceInVolume: boolean) => {
-      const pin = stage.source(config);
+    const direct = (stage: StageInvocation, artifacts: ReadonlyMap<StageName, string>, volumePrefix: string, sourceInVolume: boolean) => {
+      const pin = stage.source;
       const inputs: Record<string, string> = {};
-      for (const file of stage.inputs(config, artifacts)) if (file.hostPath) inputs[file.path] = file.hostPath;
+      for (const file of stage.files) {
+        if ("hostPath" in file && file.role !== "script") inputs[file.path] = file.hostPath;
+        if ("fromStage" in file) inputs[file.path] = join(artifacts.get(file.fromStage)!, file.file);
+      }
       return directRun({
         name: stage.name,
         image: recipe.tag,
         script: join(packageRoot, "images", "stages", `${stage.name}.sh`),
         inputs,
         source: pin === null ? null : { path: join(project.env.LEVITATE_CACHE!, "downloads", pin.sha256, pin.file), sha256: pin.sha256, file: pin.file, inVolume: sourceInVolume },
-        env: stage.env(config),
+        env: stage.env,
         volumePrefix,
         toolchainKey: recipe.key,
         outDir: join(project.dir, "direct-out"),
@@ -85,7 +84,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
     };
 
     const stageMs = new Map<string, number>();
-    const containerStages: ContainerStage[] = minimal ? [busyboxStage, linuxStage, isoStage] : [busyboxStage, openrcStage, linuxStage, isoStage];
+    const containerStages = invocationsFor(config, minimal ? "minimal" : "openrc", packageRoot).filter((s) => s.where === "container");
     if (warm) {
       log("warm: bringing the shared cache up to date (not timed)...");
       await cli(["build"]);

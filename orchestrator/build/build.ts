@@ -4,16 +4,17 @@ import { join, resolve } from "node:path";
 import { loadConfig } from "../config/load.js";
 import type { Flavour, ResolvedConfig } from "../config/types.js";
 import type { Engine } from "../docker/types.js";
-import { collectInputs } from "../plan/inputs.js";
+import { collectInputs } from "../plan/collect.js";
 import { plan as makePlan } from "../plan/plan.js";
 import type { BuildPlan } from "../plan/plan.js";
-import type { StageName } from "../plan/stages.js";
 import type { ProgressReporter } from "../progress/reporter.js";
-import { ArtifactStore } from "../stages/artifact-store.js";
-import { executePlan } from "../stages/execute.js";
-import type { StageOutcome } from "../stages/execute.js";
-import { publish } from "../stages/publish.js";
-import type { PublishedBuild } from "../stages/publish.js";
+import type { StageName } from "../stages/stage.js";
+import { stagesFor } from "../stages/table.js";
+import { ArtifactStore } from "../artifacts/artifact-store.js";
+import { executePlan } from "./execute.js";
+import type { StageOutcome } from "./execute.js";
+import { publish } from "./publish.js";
+import type { PublishedBuild } from "./publish.js";
 import { cacheRoot as defaultCacheRoot } from "../util/cache-root.js";
 import { estimateFor, loadTimings, saveTiming } from "../progress/timings.js";
 
@@ -103,7 +104,8 @@ export async function build(options: BuildOptions): Promise<BuildOutcome> {
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     onStageTiming: (stage, ms) => void saveTiming(cacheRoot, stage, null, ms).catch(() => undefined),
   });
-  const complete = plan.stages.some((s) => s.name === "iso");
+  // out/ is a whole build or nothing: publish only when every stage of the flavour was built.
+  const complete = stagesFor(plan.flavour).every((s) => plan.stages.some((p) => p.name === s.name));
   const published = complete ? await publish(outDir, config, plan, outcomes, options.reproducer ?? "levitate-docker build") : null;
   return { config, plan, outcomes, published, outDir };
 }

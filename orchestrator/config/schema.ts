@@ -1,6 +1,6 @@
 // The strict shape of levitate.yaml: every key, its type and format. Unknown keys are errors.
 import * as z from "zod";
-import { REPOSITORY_FORMAT, checkRepository } from "../remote-cache/reference.js";
+import { REPOSITORY_FORMAT, checkRepository } from "../util/repository-reference.js";
 
 // Custom messages start with "expected": the issue formatter appends ", got <value>".
 const SERVICE_NAME = /^[a-z0-9][a-z0-9._-]*$/;

@@ -1,7 +1,7 @@
 // Rules the schema cannot express: references between keys, files that must exist, known services.
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { isExecutableContent } from "../initramfs/files-tree.js";
+import { isExecutableContent } from "../util/executable-content.js";
 import { crlfProblem, firstCrlfLine } from "../util/line-endings.js";
 import { OPENRC_LINUX_SERVICES, OPENRC_VERSION } from "./openrc-services.js";
 import type { ResolvedPath, ResolvedPaths } from "./paths.js";

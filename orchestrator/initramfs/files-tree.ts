@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { Stats } from "node:fs";
 import { UserError } from "../errors/errors.js";
 import { CRLF_HINTS, crlfProblem, firstCrlfLine } from "../util/line-endings.js";
+import { isExecutableContent } from "../util/executable-content.js";
 import type { ManifestEntry } from "./manifest.js";
 import { comparePaths, pathProblem, targetProblem } from "./paths.js";
 import { checkTreeFileSize, readTreeDir, unreadable } from "./tree-read.js";
@@ -65,11 +66,6 @@ export async function readFilesTree(dir: string): Promise<ManifestEntry[]> {
  */
 export function imageFileMode(data: Uint8Array): number {
   return isExecutableContent(data) ? 0o755 : 0o644;
-}
-
-export function isExecutableContent(data: Uint8Array): boolean {
-  const starts = (magic: readonly number[]): boolean => magic.every((byte, index) => data[index] === byte);
-  return starts([0x23, 0x21]) || starts([0x7f, 0x45, 0x4c, 0x46]);
 }
 
 async function walk(hostDir: string, imageDir: string, entries: ManifestEntry[]): Promise<void> {

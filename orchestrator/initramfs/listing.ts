@@ -1,5 +1,5 @@
 // A stable, human-readable text listing of a manifest, one line per entry (used for golden files).
-import { createHash } from "node:crypto";
+import { sha256 } from "../hash/sha256.js";
 import type { Manifest, ManifestEntry } from "./manifest.js";
 import { comparePaths } from "./paths.js";
 
@@ -23,7 +23,7 @@ export function permissionString(mode: number): string {
 }
 
 function sha256Prefix(data: Uint8Array): string {
-  return createHash("sha256").update(data).digest("hex").slice(0, LISTING_HASH_DIGITS);
+  return sha256(data).slice(0, LISTING_HASH_DIGITS);
 }
 
 function line(entry: ManifestEntry, byPath: ReadonlyMap<string, ManifestEntry>): string {

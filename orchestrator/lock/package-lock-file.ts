@@ -1,7 +1,7 @@
 // Reads and writes an image's package lock (images/<image>/<flavour>.lock): sorted name=version lines under a comment header.
 import { readFile } from "node:fs/promises";
 import { UserError } from "../errors/errors.js";
-import { sha256 } from "../plan/hash.js";
+import { sha256 } from "../hash/sha256.js";
 
 export interface PackagePin {
   readonly name: string;

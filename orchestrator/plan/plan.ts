@@ -1,9 +1,9 @@
 // Plan, then execute: decides which stages run and why, from inputs and what is cached (pure).
 import type { Flavour } from "../config/types.js";
-import { hashInputs } from "./hash.js";
-import type { CollectedInputs } from "./inputs.js";
-import { stagesFor } from "./stages.js";
-import type { StageName } from "./stages.js";
+import { hashInputs } from "../hash/sha256.js";
+import type { StageInvocation, StageName } from "../stages/stage.js";
+import type { ImageRecipe } from "../toolchain/recipes.js";
+import type { CollectedInputs } from "./collect.js";
 
 export interface CacheView {
   /** Is there a finished artifact for this stage and key? */
@@ -19,6 +19,8 @@ export interface PlannedStage {
   /** Hash of `inputs`, which include the keys of the stages it needs. */
   readonly key: string;
   readonly inputs: Readonly<Record<string, string>>;
+  /** Exactly what the executor ships to the stage (what `inputs` hash). */
+  readonly invocation: StageInvocation;
   readonly action: "run" | "cached";
   /** Why it runs ("file:linux/levitate.config changed"), or "up to date". */
   readonly reasons: readonly string[];
@@ -26,7 +28,8 @@ export interface PlannedStage {
 
 export interface BuildPlan {
   readonly flavour: Flavour;
-  readonly toolchainTag: string;
+  /** The toolchain image, computed once: the tag the plan shows is the one the executor builds and runs. */
+  readonly toolchain: ImageRecipe;
   readonly stages: readonly PlannedStage[];
 }
 
@@ -55,42 +58,55 @@ export function describeChanges(
 }
 
 export function plan(collected: CollectedInputs, cache: CacheView, options: PlanOptions = {}): BuildPlan {
-  const shapes = stagesFor(collected.flavour);
+  const byName = new Map(collected.stages.map((s) => [s.invocation.name, s]));
   const wanted = new Set<StageName>();
   const want = (name: StageName): void => {
     if (wanted.has(name)) return;
+    const stage = byName.get(name);
+    if (stage === undefined) throw new Error(`no inputs collected for stage ${name}`);
     wanted.add(name);
-    for (const need of shapes.find((s) => s.name === name)?.needs ?? []) want(need);
+    for (const need of stage.invocation.needs) want(need);
   };
-  for (const name of options.only ?? shapes.map((s) => s.name)) want(name);
+  for (const name of options.only ?? [...byName.keys()]) want(name);
 
   const keys = new Map<StageName, string>();
   const planned: PlannedStage[] = [];
-  for (const shape of shapes) {
-    if (!wanted.has(shape.name)) continue;
-    const own = collected.stages[shape.name];
-    if (own === undefined) throw new Error(`no inputs collected for stage ${shape.name}`);
+  for (const { invocation, inputs: own } of collected.stages) {
+    if (!wanted.has(invocation.name)) continue;
     const inputs: Record<string, string> = { ...own };
-    for (const need of shape.needs) inputs[`stage:${need}`] = keys.get(need)!;
+    for (const need of invocation.needs) {
+      const key = keys.get(need);
+      if (key === undefined) throw new Error(`stage ${invocation.name} needs ${need}, which is not planned before it`);
+      inputs[`stage:${need}`] = key;
+    }
     const key = hashInputs(inputs);
-    keys.set(shape.name, key);
-    const forced = options.force === true && (options.only === undefined || options.only.includes(shape.name));
-    const cached = !forced && cache.has(shape.name, key);
+    keys.set(invocation.name, key);
+    const forced = options.force === true && (options.only === undefined || options.only.includes(invocation.name));
+    const cached = !forced && cache.has(invocation.name, key);
     let reasons: string[];
     if (cached) reasons = ["up to date"];
     else if (forced) reasons = ["--force"];
     else {
-      reasons = describeChanges(cache.lastInputs(shape.name), inputs);
+      reasons = describeChanges(cache.lastInputs(invocation.name), inputs);
       if (reasons.length === 0) reasons = ["inputs unchanged, but no finished artifact (removed or interrupted)"];
     }
-    planned.push({ name: shape.name, where: shape.where, needs: shape.needs, key, inputs, action: cached ? "cached" : "run", reasons });
+    planned.push({
+      name: invocation.name,
+      where: invocation.where,
+      needs: invocation.needs,
+      key,
+      inputs,
+      invocation,
+      action: cached ? "cached" : "run",
+      reasons,
+    });
   }
-  return { flavour: collected.flavour, toolchainTag: collected.toolchainTag, stages: planned };
+  return { flavour: collected.flavour, toolchain: collected.toolchain, stages: planned };
 }
 
 /** The plan as text, for `build --dry-run` (and golden tests). */
 export function formatPlan(buildPlan: BuildPlan, options: { explain?: boolean } = {}): string {
-  const lines = [`flavour: ${buildPlan.flavour}   toolchain: ${buildPlan.toolchainTag}`];
+  const lines = [`flavour: ${buildPlan.flavour}   toolchain: ${buildPlan.toolchain.tag}`];
   for (const stage of buildPlan.stages) {
     const state = stage.action === "run" ? "run   " : "cached";
     const why = stage.action === "run" ? `  (${stage.reasons.length} reason${stage.reasons.length === 1 ? "" : "s"})` : "";

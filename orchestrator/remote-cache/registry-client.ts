@@ -7,7 +7,7 @@ import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { Readable } from "node:stream";
 import type { Credentials } from "./credentials.js";
 import { RegistryError, networkReason, registryMessage } from "./registry-error.js";
-import type { RepositoryRef } from "./reference.js";
+import type { RepositoryRef } from "../util/repository-reference.js";
 
 export const OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
 

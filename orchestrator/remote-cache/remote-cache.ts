@@ -1,11 +1,11 @@
 // The build's view of the registry cache: try a pull before a stage runs, export what the registry lacks after.
 import type { PlannedStage } from "../plan/plan.js";
 import type { ProgressReporter } from "../progress/reporter.js";
-import type { ArtifactStore } from "../stages/artifact-store.js";
+import type { ArtifactStore } from "../artifacts/artifact-store.js";
 import { findCredentials } from "./credentials.js";
 import { RegistryClient } from "./registry-client.js";
 import { RegistryError } from "./registry-error.js";
-import type { RepositoryRef } from "./reference.js";
+import type { RepositoryRef } from "../util/repository-reference.js";
 import type { CacheSettings } from "./settings.js";
 import { pullStage, pushStage } from "./stage-cache.js";
 import type { PulledArtifact, PushContext } from "./stage-cache.js";

@@ -1,7 +1,7 @@
 // Which registry the build reads from and writes to: flag, then environment, then config (pure).
 import type { ResolvedConfig } from "../config/types.js";
-import { parseRepository } from "./reference.js";
-import type { RepositoryRef } from "./reference.js";
+import { parseRepository } from "../util/repository-reference.js";
+import type { RepositoryRef } from "../util/repository-reference.js";
 
 export interface CacheFlags {
   /** --cache-from REPO ("none" turns a configured one off). */

@@ -4,7 +4,7 @@ import { createReadStream } from "node:fs";
 import { chmod, readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { PlannedStage } from "../plan/plan.js";
-import type { ArtifactStore } from "../stages/artifact-store.js";
+import type { ArtifactStore } from "../artifacts/artifact-store.js";
 import { artifactManifest, readArtifactManifest, stageTag } from "./artifact-manifest.js";
 import type { ArtifactFile } from "./artifact-manifest.js";
 import type { RegistryClient } from "./registry-client.js";

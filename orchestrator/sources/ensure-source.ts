@@ -8,7 +8,8 @@ import type { SourcePin } from "../config/types.js";
 import { UserError } from "../errors/errors.js";
 import { isErrno, removeStalePartials, replaceAtomically } from "../util/atomic.js";
 import { describeFetchError } from "./fetch-error.js";
-import { copyHashing, sha256File } from "./hash.js";
+import { copyHashing } from "../hash/copy-hashing.js";
+import { sha256File } from "../hash/sha256.js";
 import { checkPinShape, sha256MismatchError, sourceNotFoundError } from "./source-errors.js";
 import type { SourceAttempt } from "./source-errors.js";
 

@@ -1,9 +1,13 @@
 // The BusyBox stage: defconfig + config/busybox.config -> one static musl binary and its applet list.
-import type { ContainerStage } from "./container-stage.js";
+import type { StageDefinition } from "./stage.js";
 
-export const busyboxStage: ContainerStage = {
+export const busyboxStage: StageDefinition = {
   name: "busybox",
-  source: (config) => config.sources[config.busybox.source]!,
-  inputs: (config) => [{ path: "busybox.config", hostPath: config.busybox.config }],
-  env: () => ({}),
+  where: "container",
+  summary: "BusyBox, static with musl, from defconfig + config/busybox.config",
+  outputs: ["busybox", "applets.txt", "busybox.config"],
+  invoke: (config) => ({
+    source: config.sources[config.busybox.source]!,
+    files: [{ role: "busybox.config", path: "busybox.config", hostPath: config.busybox.config }],
+  }),
 };

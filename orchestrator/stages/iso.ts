@@ -1,16 +1,21 @@
 // The ISO stage: kernel + initramfs -> a BIOS and UEFI bootable ISO with a serial console.
-import { join } from "node:path";
-import type { ContainerStage } from "./container-stage.js";
+import type { StageDefinition } from "./stage.js";
 
-export const isoStage: ContainerStage = {
+export const isoStage: StageDefinition = {
   name: "iso",
-  source: () => null,
-  inputs: (_config, artifacts) => [
-    { path: "bzImage", hostPath: join(artifacts.get("linux")!, "bzImage") },
-    { path: "initramfs.cpio.gz", hostPath: join(artifacts.get("initramfs")!, "initramfs.cpio.gz") },
-  ],
-  env: (config) => ({
-    KERNEL_CMDLINE: config.kernel.cmdline,
-    ISO_LABEL: config.name.toUpperCase().replace(/[^A-Z0-9_]/g, "_").slice(0, 32),
+  where: "container",
+  summary: "a BIOS + UEFI bootable ISO (GRUB, serial console) from the kernel and the initramfs",
+  outputs: ["levitate.iso"],
+  published: ["levitate.iso"],
+  invoke: (config) => ({
+    needs: ["linux", "initramfs"],
+    files: [
+      { role: "kernel", path: "bzImage", fromStage: "linux", file: "bzImage" },
+      { role: "initramfs", path: "initramfs.cpio.gz", fromStage: "initramfs", file: "initramfs.cpio.gz" },
+    ],
+    env: {
+      KERNEL_CMDLINE: config.kernel.cmdline,
+      ISO_LABEL: config.name.toUpperCase().replace(/[^A-Z0-9_]/g, "_").slice(0, 32),
+    },
   }),
 };

@@ -1,16 +1,26 @@
 // The kernel stage: tinyconfig + linux/levitate.config + patches -> bzImage.
 import { basename } from "node:path";
-import type { ContainerStage } from "./container-stage.js";
+import type { StageDefinition } from "./stage.js";
 
-export const linuxStage: ContainerStage = {
+export const linuxStage: StageDefinition = {
   name: "linux",
-  source: (config) => config.sources[config.kernel.source]!,
-  inputs: (config) => [
-    { path: "levitate.config", hostPath: config.kernel.fragment },
-    ...config.kernel.patches.map((p, i) => ({
-      path: `patches/${String(i + 1).padStart(4, "0")}-${basename(p)}`,
-      hostPath: p,
-    })),
-  ],
-  env: (config) => ({ KERNEL_VERSION: config.sources[config.kernel.source]!.version }),
+  where: "container",
+  summary: "the kernel: tinyconfig + linux/levitate.config + patches -> bzImage",
+  outputs: ["bzImage", "kernel.config", "kernel.release"],
+  published: ["bzImage"],
+  invoke: (config) => {
+    const source = config.sources[config.kernel.source]!;
+    return {
+      source,
+      files: [
+        { role: "kernel.fragment", path: "levitate.config", hostPath: config.kernel.fragment },
+        ...config.kernel.patches.map((p, i) => ({
+          role: `kernel.patches[${i}]`,
+          path: `patches/${String(i + 1).padStart(4, "0")}-${basename(p)}`,
+          hostPath: p,
+        })),
+      ],
+      env: { KERNEL_VERSION: source.version },
+    };
+  },
 };

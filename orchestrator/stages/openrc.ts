@@ -1,9 +1,11 @@
 // The OpenRC stage: a static musl OpenRC, installed into a tree shipped as openrc.tar.
-import type { ContainerStage } from "./container-stage.js";
+import type { StageDefinition } from "./stage.js";
 
-export const openrcStage: ContainerStage = {
+export const openrcStage: StageDefinition = {
   name: "openrc",
-  source: (config) => config.sources[config.openrc.source]!,
-  inputs: () => [],
-  env: () => ({}),
+  where: "container",
+  summary: "OpenRC, static with musl, installed into a tree shipped as openrc.tar",
+  outputs: ["openrc.tar"],
+  flavours: ["openrc"],
+  invoke: (config) => ({ source: config.sources[config.openrc.source]! }),
 };

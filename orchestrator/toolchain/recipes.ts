@@ -3,7 +3,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import type { ResolvedConfig } from "../config/types.js";
 import type { InputFile } from "../docker/types.js";
-import { hashInputs, sha256 } from "../plan/hash.js";
+import { hashInputs, sha256 } from "../hash/sha256.js";
 import { readLfFile } from "../util/line-endings.js";
 import { packageRoot } from "../util/package-root.js";
 import { LOCK_FILE_NAME, lockPath } from "../lock/image-locks.js";

@@ -3,8 +3,8 @@ import { relative } from "node:path";
 import { build, planBuild } from "../../build/build.js";
 import { UserError } from "../../errors/errors.js";
 import { formatPlan } from "../../plan/plan.js";
-import { isStageName, stagesFor } from "../../plan/stages.js";
-import type { StageName } from "../../plan/stages.js";
+import type { StageName } from "../../stages/stage.js";
+import { STAGE_TABLE, isStageName, stagesFor } from "../../stages/table.js";
 import { createReporter } from "../../progress/reporter.js";
 import type { Command } from "../context.js";
 import { CONFIG_HELP, CONFIG_OPTIONS, parse, progressMode, selection } from "../options.js";
@@ -12,7 +12,8 @@ import { CONFIG_HELP, CONFIG_OPTIONS, parse, progressMode, selection } from "../
 const HELP = `usage: levitate-docker build [STAGE...] [options]
 
 Builds out/levitate.iso (with out/bzImage, out/initramfs.cpio.gz, out/metadata.json).
-Stages: busybox openrc initramfs linux iso (default: all; a stage brings the ones it needs).
+Stages (default: all; a stage brings the ones it needs):
+${STAGE_TABLE.map((s) => `  ${s.name.padEnd(10)} ${s.summary}${s.flavours === undefined ? "" : ` (${s.flavours.join(", ")} flavour only)`}`).join("\n")}
 A stage whose inputs have a finished artifact is skipped without starting a container.
 
 options:

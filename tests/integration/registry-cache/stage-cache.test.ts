@@ -7,10 +7,12 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PlannedStage } from "../../../orchestrator/plan/plan.js";
 import { clientFor } from "../../../orchestrator/remote-cache/remote-cache.js";
-import { parseRepository } from "../../../orchestrator/remote-cache/reference.js";
+import { parseRepository } from "../../../orchestrator/util/repository-reference.js";
 import { RegistryError } from "../../../orchestrator/remote-cache/registry-error.js";
 import { pullStage, pushStage } from "../../../orchestrator/remote-cache/stage-cache.js";
-import { ArtifactStore } from "../../../orchestrator/stages/artifact-store.js";
+import { ArtifactStore } from "../../../orchestrator/artifacts/artifact-store.js";
+import { invocationsFor } from "../../../orchestrator/stages/table.js";
+import { configFixture } from "../../helpers/config-fixture.js";
 import { freePort, startRegistry } from "../../helpers/registry.js";
 import type { StartedRegistry } from "../../helpers/registry.js";
 
@@ -23,7 +25,8 @@ beforeAll(async () => {
 afterAll(() => rm(scratch, { recursive: true, force: true }));
 
 function planned(name: "busybox" | "linux", key: string): PlannedStage {
-  return { name, where: "container", needs: [], key, inputs: { "test:key": key }, action: "run", reasons: ["test"] };
+  const invocation = invocationsFor(configFixture(), "minimal", "/levitate").find((i) => i.name === name)!;
+  return { name, where: "container", needs: [], key, inputs: { "test:key": key }, invocation, action: "run", reasons: ["test"] };
 }
 
 /** A store in its own cache root holding one artifact with an executable and a data file. */

@@ -1,21 +1,30 @@
 // The planner: a change to any one input reruns that stage and everything downstream, nothing else.
 import { describe, expect, it } from "vitest";
-import type { CollectedInputs } from "../../../orchestrator/plan/inputs.js";
+import type { CollectedInputs } from "../../../orchestrator/plan/collect.js";
 import { describeChanges, formatPlan, plan } from "../../../orchestrator/plan/plan.js";
 import type { CacheView } from "../../../orchestrator/plan/plan.js";
-import type { StageName } from "../../../orchestrator/plan/stages.js";
+import type { StageName } from "../../../orchestrator/stages/stage.js";
+import { invocationsFor } from "../../../orchestrator/stages/table.js";
+import type { ImageRecipe } from "../../../orchestrator/toolchain/recipes.js";
+import { configFixture } from "../../helpers/config-fixture.js";
 import { expectGolden } from "../../helpers/golden.js";
 
-function inputs(overrides: Partial<Record<StageName, Record<string, string>>> = {}): CollectedInputs {
+const TOOLCHAIN: ImageRecipe = { kind: "toolchain", tag: "levitate/toolchain:debian-000000000000", key: "t1", dockerfile: "Dockerfile.toolchain", context: [], buildArgs: {}, inputs: {}, lock: { path: "images/toolchain/debian.lock", sha256: "0".repeat(64), pins: [] } };
+
+/** The real stage table's invocations, with stand-in input hashes (the planner only compares them). */
+function inputs(overrides: Partial<Record<StageName, Record<string, string>>> = {}, flavour: "openrc" | "minimal" = "openrc"): CollectedInputs {
   const base: Record<StageName, Record<string, string>> = {
-    busybox: { "script:images/stages/busybox.sh": "b1", "image:toolchain": "t1", "source:busybox": "busybox-1.35.0.tar.bz2 faee", "file:busybox.config": "c1" },
-    openrc: { "script:images/stages/openrc.sh": "o1", "image:toolchain": "t1", "source:openrc": "openrc-0.54.tar.gz dcf4" },
-    initramfs: { "code:initramfs": "i1", "config:hostname": "levitate", "files:etc/motd": "file m1" },
-    linux: { "script:images/stages/linux.sh": "l1", "image:toolchain": "t1", "source:linux": "linux-6.1.127.tar.xz 18b0", "file:kernel.fragment": "f1" },
-    iso: { "script:images/stages/iso.sh": "s1", "image:toolchain": "t1", "config:kernel.cmdline": "console=ttyS0" },
+    busybox: { "file:script": "stage.sh 755 b1", "image:toolchain": "t1", "source:busybox": "busybox-1.35.0.tar.bz2 faee", "file:busybox.config": "busybox.config c1" },
+    openrc: { "file:script": "stage.sh 755 o1", "image:toolchain": "t1", "source:openrc": "openrc-0.54.tar.gz c84f" },
+    initramfs: { "code/initramfs/cpio.js": "file i1", "config:hostname": "levitate", "files/etc/motd": "file m1" },
+    linux: { "file:script": "stage.sh 755 l1", "image:toolchain": "t1", "source:linux": "linux-6.1.127.tar.xz 18b0", "file:kernel.fragment": "levitate.config f1", "env:KERNEL_VERSION": "6.1.127" },
+    iso: { "file:script": "stage.sh 755 s1", "image:toolchain": "t1", "env:KERNEL_CMDLINE": "console=ttyS0" },
   };
-  for (const [stage, values] of Object.entries(overrides)) Object.assign(base[stage as StageName], values);
-  return { flavour: "openrc", toolchainTag: "levitate/toolchain:debian-000000000000", stages: base };
+  const stages = invocationsFor(configFixture(), flavour, "/levitate").map((invocation) => ({
+    invocation,
+    inputs: { ...base[invocation.name], ...overrides[invocation.name] },
+  }));
+  return { flavour, toolchain: TOOLCHAIN, stages };
 }
 
 /** An in-memory cache that holds whatever a previous plan produced, like a finished build. */
@@ -52,13 +61,14 @@ describe("plan", () => {
   });
 
   const cases: [string, Partial<Record<StageName, Record<string, string>>>, StageName[], string][] = [
-    ["a stage script", { busybox: { "script:images/stages/busybox.sh": "b2" } }, ["busybox", "initramfs", "iso"], "script:images/stages/busybox.sh changed"],
-    ["a config value", { iso: { "config:kernel.cmdline": "console=ttyS0 quiet" } }, ["iso"], "config:kernel.cmdline changed"],
-    ["a file under config/files", { initramfs: { "files:etc/motd": "file m2" } }, ["initramfs", "iso"], "files:etc/motd changed"],
-    ["a new file under config/files", { initramfs: { "files:etc/issue": "file x" } }, ["initramfs", "iso"], "files:etc/issue added"],
-    ["the kernel fragment", { linux: { "file:kernel.fragment": "f2" } }, ["linux", "iso"], "file:kernel.fragment changed"],
+    ["a stage script", { busybox: { "file:script": "stage.sh 755 b2" } }, ["busybox", "initramfs", "iso"], "file:script changed"],
+    ["a value in the environment", { iso: { "env:KERNEL_CMDLINE": "console=ttyS0 quiet" } }, ["iso"], "env:KERNEL_CMDLINE changed"],
+    ["the kernel version", { linux: { "env:KERNEL_VERSION": "6.1.128" } }, ["linux", "iso"], "env:KERNEL_VERSION changed"],
+    ["a file under config/files", { initramfs: { "files/etc/motd": "file m2" } }, ["initramfs", "iso"], "files/etc/motd changed"],
+    ["a new file under config/files", { initramfs: { "files/etc/issue": "file x" } }, ["initramfs", "iso"], "files/etc/issue added"],
+    ["the kernel fragment", { linux: { "file:kernel.fragment": "levitate.config f2" } }, ["linux", "iso"], "file:kernel.fragment changed"],
     ["a source pin", { openrc: { "source:openrc": "openrc-0.55.tar.gz 1234" } }, ["openrc", "initramfs", "iso"], "source:openrc changed"],
-    ["the host code of the initramfs writer", { initramfs: { "code:initramfs": "i2" } }, ["initramfs", "iso"], "code:initramfs changed"],
+    ["the host code of the initramfs writer", { initramfs: { "code/initramfs/cpio.js": "file i2" } }, ["initramfs", "iso"], "code/initramfs/cpio.js changed"],
   ];
   for (const [what, change, expected, reason] of cases) {
     it(`reruns the stage and its dependents, and only them, when ${what} changes`, () => {
@@ -97,8 +107,7 @@ describe("plan", () => {
   });
 
   it("the minimal flavour has no openrc stage", () => {
-    const collected = { ...inputs(), flavour: "minimal" as const };
-    const p = plan(collected, cacheAfter(null));
+    const p = plan(inputs({}, "minimal"), cacheAfter(null));
     expect(p.stages.map((s) => s.name)).toEqual(["busybox", "initramfs", "linux", "iso"]);
     expect(p.stages.find((s) => s.name === "initramfs")!.needs).toEqual(["busybox"]);
   });
@@ -108,7 +117,7 @@ describe("plan", () => {
   });
 
   it("prints a dry-run plan with reasons (golden)", () => {
-    const p = plan(inputs({ linux: { "file:kernel.fragment": "f2" } }), cacheAfter(inputs()));
+    const p = plan(inputs({ linux: { "file:kernel.fragment": "levitate.config f2" } }), cacheAfter(inputs()));
     expectGolden("plan/fragment-change.txt", formatPlan(p, { explain: true }));
   });
 });

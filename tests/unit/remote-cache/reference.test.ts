@@ -1,6 +1,6 @@
 // Repository references: which host, scheme and credential key a cache repository means.
 import { describe, expect, it } from "vitest";
-import { checkRepository, parseRepository } from "../../../orchestrator/remote-cache/reference.js";
+import { checkRepository, parseRepository } from "../../../orchestrator/util/repository-reference.js";
 
 describe("parseRepository", () => {
   it("speaks plain HTTP to loopback hosts (as Docker does) and HTTPS elsewhere", () => {

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { sha256File, verifyFile } from "../../../orchestrator/sources/hash.js";
+import { sha256File, verifyFile } from "../../../orchestrator/hash/sha256.js";
 
 let dir: string;
 beforeEach(async () => {

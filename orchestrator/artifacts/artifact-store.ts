@@ -1,11 +1,12 @@
 // Finished stage outputs on the host, by stage and key; written whole or not at all.
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Flavour } from "../config/types.js";
 import type { CacheView } from "../plan/plan.js";
-import type { StageName } from "../plan/stages.js";
+import type { StageName } from "../stages/stage.js";
+import { sha256 } from "../hash/sha256.js";
 import { writeFileAtomic } from "../util/atomic.js";
 
 export interface ArtifactMeta {
@@ -25,7 +26,7 @@ export class ArtifactStore implements CacheView {
     configFile: string,
     readonly flavour: Flavour,
   ) {
-    const project = createHash("sha256").update(configFile).digest("hex").slice(0, 12);
+    const project = sha256(configFile).slice(0, 12);
     this.lastDir = join(cacheRoot, "last", project, flavour);
   }
 

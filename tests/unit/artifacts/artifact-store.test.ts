@@ -3,7 +3,7 @@ import { mkdtemp, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ArtifactStore } from "../../../orchestrator/stages/artifact-store.js";
+import { ArtifactStore } from "../../../orchestrator/artifacts/artifact-store.js";
 
 async function store() {
   const root = await mkdtemp(join(tmpdir(), "levitate-store-"));

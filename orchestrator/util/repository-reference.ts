@@ -1,4 +1,4 @@
-// A cache repository as users write it ("127.0.0.1:5000/team/levitate", "ghcr.io/org/cache") -> where to send requests.
+// A cache repository as users write it ("127.0.0.1:5000/team/levitate", "ghcr.io/org/cache") -> where to send requests (a leaf: config checks it too).
 import { UserError } from "../errors/errors.js";
 
 export interface RepositoryRef {

@@ -1,0 +1,132 @@
+// Applies a build plan: runs each stage that must run, in order, exactly as its invocation says.
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { ResolvedConfig } from "../config/types.js";
+import type { Engine } from "../docker/types.js";
+import { StageError } from "../errors/errors.js";
+import type { BuildPlan, PlannedStage } from "../plan/plan.js";
+import type { ProgressReporter } from "../progress/reporter.js";
+import type { StageName } from "../stages/stage.js";
+import type { ArtifactMeta, ArtifactStore } from "../artifacts/artifact-store.js";
+
+export interface ExecuteOptions {
+  /** The engine, or how to get one: a build with nothing to run never connects (or loads dockerode). */
+  readonly engine: Engine | (() => Promise<Engine>);
+  readonly config: ResolvedConfig;
+  readonly plan: BuildPlan;
+  readonly store: ArtifactStore;
+  readonly reporter: ProgressReporter;
+  readonly logDir: string;
+  readonly mirrors: readonly string[];
+  readonly jobs: number;
+  /** Prefix of the cache volumes' names (default "levitate"). */
+  readonly volumePrefix?: string;
+  readonly signal?: AbortSignal;
+  readonly onStageTiming?: (stage: StageName, durationMs: number) => void;
+}
+
+export interface StageOutcome {
+  readonly name: StageName;
+  readonly action: "run" | "cached";
+  readonly key: string;
+  readonly dir: string;
+  readonly durationMs: number;
+}
+
+export async function executePlan(options: ExecuteOptions): Promise<StageOutcome[]> {
+  const { config, plan, store, reporter } = options;
+  let engine: Promise<Engine> | null = null;
+  const getEngine = () => (engine ??= typeof options.engine === "function" ? options.engine() : Promise.resolve(options.engine));
+  const signal = options.signal === undefined ? {} : { signal: options.signal };
+  const artifacts = new Map<StageName, string>();
+  const outcomes: StageOutcome[] = [];
+  let toolchainReady: Promise<void> | null = null;
+
+  const ensureToolchain = (forStage: StageName): Promise<void> =>
+    (toolchainReady ??= (async () => {
+      const { ensureImage } = await import("../toolchain/ensure-image.js");
+      const recipe = plan.toolchain;
+      let started = 0;
+      await ensureImage(await getEngine(), recipe, {
+        onBuildStart: () => {
+          started = Date.now();
+          reporter.info(`building toolchain image ${recipe.tag} (${config.toolchain.flavour}, from ${config.toolchain.base})`);
+        },
+        onLog: (line) => reporter.stageLog(forStage, `toolchain: ${line}`),
+        ...signal,
+      });
+      if (started !== 0) reporter.info(`toolchain image built in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    })());
+
+  for (const stage of plan.stages) {
+    if (stage.action === "cached") {
+      const dir = store.dir(stage.name, stage.key);
+      const meta = JSON.parse(await readFile(join(dir, "meta.json"), "utf8")) as ArtifactMeta;
+      if (JSON.stringify(store.lastInputs(stage.name)) !== JSON.stringify(meta.inputs)) await store.remember(meta);
+      artifacts.set(stage.name, dir);
+      outcomes.push({ name: stage.name, action: "cached", key: stage.key, dir, durationMs: 0 });
+      continue;
+    }
+    const started = Date.now();
+    reporter.stageStarted(stage.name);
+    try {
+      const dir = await store.commit(stage.name, stage.key, stage.inputs, (into) => runStage(stage, into), started);
+      artifacts.set(stage.name, dir);
+      const durationMs = Date.now() - started;
+      reporter.stageFinished(stage.name, { ok: true, durationMs });
+      options.onStageTiming?.(stage.name, durationMs);
+      outcomes.push({ name: stage.name, action: "run", key: stage.key, dir, durationMs });
+    } catch (error) {
+      reporter.stageFinished(stage.name, { ok: false, durationMs: Date.now() - started, detail: (error as Error).message });
+      throw error;
+    }
+  }
+  return outcomes;
+
+  // Loaded only when a stage runs, so an up-to-date build stays fast.
+  async function runStage(stage: PlannedStage, into: string): Promise<void> {
+    const { invocation } = stage;
+    const logPath = join(options.logDir, `${stage.name}.log`);
+    if (invocation.where === "host") {
+      const { buildInitramfsArtifact } = await import("./initramfs-stage.js");
+      await buildInitramfsArtifact({ config, flavour: plan.flavour, artifacts, into });
+    } else {
+      const { ensureSource } = await import("../sources/ensure-source.js");
+      const { runContainerStage } = await import("./run-container-stage.js");
+      const sourcePath =
+        invocation.source === null
+          ? null
+          : await ensureSource(invocation.source, {
+              cacheRoot: store.cacheRoot,
+              mirrors: options.mirrors,
+              ...signal,
+              onProgress: (event) => {
+                if (event.phase !== "verify") reporter.stageLog(stage.name, `${event.phase} ${event.file} from ${event.from}`);
+              },
+            });
+      await ensureToolchain(stage.name);
+      const opts = {
+        engine: await getEngine(),
+        invocation,
+        key: stage.key,
+        toolchainTag: plan.toolchain.tag,
+        toolchainKey: plan.toolchain.key,
+        sourcePath,
+        artifacts,
+        logPath,
+        jobs: options.jobs,
+        volumePrefix: options.volumePrefix ?? "levitate",
+        onLine: (line: string) => reporter.stageLog(stage.name, line),
+        ...signal,
+      };
+      await runContainerStage(opts, into);
+    }
+    const missing = invocation.outputs.filter((file) => !existsSync(join(into, file)));
+    if (missing.length > 0) {
+      throw new StageError(stage.name, 0, [], invocation.where === "container" ? logPath : null, {
+        reason: `stage ${stage.name} finished but did not leave ${missing.join(", ")} (it promises ${invocation.outputs.join(", ")})`,
+      });
+    }
+  }
+}

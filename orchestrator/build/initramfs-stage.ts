@@ -1,0 +1,63 @@
+// The initramfs stage, run on the host: BusyBox + OpenRC tree + layout + config/files -> cpio.gz.
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Flavour, ResolvedConfig } from "../config/types.js";
+import { assembleInitramfs } from "../initramfs/assemble.js";
+import { writeCpio } from "../initramfs/cpio.js";
+import { readFilesTree } from "../initramfs/files-tree.js";
+import { gzipDeterministic } from "../initramfs/gzip.js";
+import { listing } from "../initramfs/listing.js";
+import { minimalLayout } from "../initramfs/minimal-layout.js";
+import { initScriptNames, openrcLayout } from "../initramfs/openrc-layout.js";
+import { dynamicLinkReason } from "../initramfs/elf-static.js";
+import { entriesFromTar } from "../initramfs/tar-entries.js";
+import { UserError } from "../errors/errors.js";
+import type { StageName } from "../stages/stage.js";
+
+export interface InitramfsStageInput {
+  readonly config: ResolvedConfig;
+  readonly flavour: Flavour;
+  readonly artifacts: ReadonlyMap<StageName, string>;
+  /** The artifact directory to fill. */
+  readonly into: string;
+}
+
+export async function buildInitramfsArtifact(input: InitramfsStageInput): Promise<void> {
+  const { config, flavour, artifacts } = input;
+  const busyboxDir = artifacts.get("busybox")!;
+  const binary = await readFile(join(busyboxDir, "busybox"));
+  const applets = (await readFile(join(busyboxDir, "applets.txt"), "utf8"))
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "");
+  const files = await readFilesTree(config.files);
+  let openrcTree: Awaited<ReturnType<typeof entriesFromTar>> | undefined;
+  let layout;
+  if (flavour === "openrc") {
+    openrcTree = await entriesFromTar(await readFile(join(artifacts.get("openrc")!, "openrc.tar")));
+    const initScripts = initScriptNames([...openrcTree, ...files].map((entry) => entry.path));
+    layout = openrcLayout(config, { initScripts });
+  } else {
+    layout = minimalLayout(config);
+  }
+  const manifest = assembleInitramfs({
+    config,
+    flavour,
+    busybox: { binary, applets },
+    ...(openrcTree === undefined ? {} : { openrcTree }),
+    layout,
+    files,
+  });
+  const dynamic = manifest.flatMap((entry) => {
+    if (entry.kind !== "file") return [];
+    const reason = dynamicLinkReason(entry.data);
+    return reason === null ? [] : [`/${entry.path}: ${reason}`];
+  });
+  if (dynamic.length > 0) {
+    throw new UserError(`${dynamic.length} file${dynamic.length === 1 ? "" : "s"} in the initramfs ${dynamic.length === 1 ? "is" : "are"} not statically linked`, {
+      details: [...dynamic, "LevitateOS ships static binaries only: build them with musl-cc (static by default), or drop them from config/files"],
+    });
+  }
+  await writeFile(join(input.into, "initramfs.cpio.gz"), gzipDeterministic(writeCpio(manifest)));
+  await writeFile(join(input.into, "initramfs.listing"), listing(manifest));
+}

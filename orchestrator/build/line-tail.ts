@@ -1,0 +1,25 @@
+// Output chunks cut into lines (across chunk boundaries), each passed on, the last few kept for an error message.
+export interface LineTail {
+  push(chunk: Buffer): void;
+  /** The last lines seen, oldest first. */
+  lines(): string[];
+}
+
+export function lineTail(keep: number, onLine: (line: string) => void): LineTail {
+  let rest = "";
+  const tail: string[] = [];
+  return {
+    push(chunk) {
+      const text = rest + chunk.toString("utf8");
+      const lines = text.split(/\r?\n/);
+      rest = lines.pop() ?? "";
+      for (const line of lines) {
+        if (line.trim() === "") continue;
+        tail.push(line);
+        if (tail.length > keep) tail.shift();
+        onLine(line);
+      }
+    },
+    lines: () => [...tail],
+  };
+}

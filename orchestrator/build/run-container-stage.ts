@@ -1,0 +1,106 @@
+// Runs one container stage as its invocation says: files and source in, the script under NetworkMode none, /out back.
+import { createWriteStream } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { extract } from "tar-fs";
+import type { ContainerSpec, Engine, InputFile, InputGroup } from "../docker/types.js";
+import { finishedExitCode } from "../docker/run-outcome.js";
+import { StageError } from "../errors/errors.js";
+import type { StageInvocation, StageName } from "../stages/stage.js";
+import { sourceDir } from "../stages/table.js";
+import { lineTail } from "./line-tail.js";
+
+export interface RunContainerStageOptions {
+  readonly engine: Engine;
+  readonly invocation: StageInvocation;
+  /** The stage's cache key (a label on its container). */
+  readonly key: string;
+  readonly toolchainTag: string;
+  /** Build trees are per toolchain, so a new compiler never reuses old objects. */
+  readonly toolchainKey: string;
+  /** Verified source tarball on the host (null for stages without one). */
+  readonly sourcePath: string | null;
+  /** Artifact directories of the stages it needs. */
+  readonly artifacts: ReadonlyMap<StageName, string>;
+  readonly logPath: string;
+  readonly jobs: number;
+  /** Names the cache volumes: <prefix>-sources, <prefix>-work-<stage>-<toolchain>, <prefix>-ccache. */
+  readonly volumePrefix: string;
+  readonly onLine: (line: string) => void;
+  readonly signal?: AbortSignal;
+}
+
+/** The contract: /out exists and is empty when the script starts. */
+export const STAGE_COMMAND = ["sh", "-c", "mkdir -p /out && exec sh /in/stage.sh"] as const;
+
+/** The container spec and uploads for an invocation: its env plus JOBS, its files in /in, its source in /sources. */
+export function stageContainer(options: Omit<RunContainerStageOptions, "engine" | "logPath" | "onLine" | "signal">): { spec: ContainerSpec; inputs: InputGroup[] } {
+  const { invocation } = options;
+  const inputs: InputGroup[] = [{ dir: "/in", files: invocation.files.map((f) => inFile(f, options.artifacts)) }];
+  if (invocation.source !== null && options.sourcePath !== null) {
+    const dir = sourceDir(invocation.source.sha256);
+    const file = invocation.source.file;
+    inputs.push({ dir, files: [{ path: file, hostPath: options.sourcePath }], unlessExists: `${dir}/${file}` });
+  }
+  const spec: ContainerSpec = {
+    image: options.toolchainTag,
+    cmd: [...STAGE_COMMAND],
+    env: { ...invocation.env, JOBS: String(options.jobs) },
+    network: "none",
+    mounts: [
+      { volume: `${options.volumePrefix}-sources`, target: "/sources" },
+      { volume: `${options.volumePrefix}-work-${invocation.name}-${options.toolchainKey.slice(0, 12)}`, target: "/work" },
+      { volume: `${options.volumePrefix}-ccache`, target: "/ccache" },
+    ],
+    labels: { "levitate-docker.role": "stage", "levitate-docker.stage": invocation.name, "levitate-docker.key": options.key },
+  };
+  return { spec, inputs };
+}
+
+function inFile(file: StageInvocation["files"][number], artifacts: ReadonlyMap<StageName, string>): InputFile {
+  if ("tree" in file) throw new Error(`a container stage cannot take a directory (${file.role}); list its files`);
+  if ("fromStage" in file) {
+    const dir = artifacts.get(file.fromStage);
+    if (dir === undefined) throw new Error(`the artifact of ${file.fromStage} is needed for ${file.role} but was not built`);
+    return { path: file.path, hostPath: join(dir, file.file) };
+  }
+  return { path: file.path, hostPath: file.hostPath, ...(file.mode === undefined ? {} : { mode: file.mode }) };
+}
+
+/** Copies the container's /out (a tar whose entries start with "out/") into `dir`. */
+async function extractOut(tar: Readable, dir: string): Promise<void> {
+  await pipeline(
+    tar,
+    extract(dir, {
+      map: (header) => ({ ...header, name: header.name.replace(/^out\/?/, "") }),
+      ignore: (_name, header) => header?.name === "out" || header?.name === "out/",
+    }),
+  );
+}
+
+export async function runContainerStage(options: RunContainerStageOptions, into: string): Promise<void> {
+  const { invocation } = options;
+  await mkdir(join(options.logPath, ".."), { recursive: true });
+  const log = createWriteStream(options.logPath);
+  const tail = lineTail(25, options.onLine);
+  const { spec, inputs } = stageContainer(options);
+  let exitCode: number;
+  try {
+    const result = await options.engine.containers.run(spec, {
+      inputs,
+      onOutput: (chunk) => {
+        log.write(chunk);
+        tail.push(chunk);
+      },
+      collectPath: "/out",
+      collect: (tar) => extractOut(tar, into),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+    exitCode = finishedExitCode(result, `container ${options.toolchainTag}`);
+  } finally {
+    await new Promise((resolve) => log.end(resolve));
+  }
+  if (exitCode !== 0) throw new StageError(invocation.name, exitCode, tail.lines(), options.logPath);
+}

@@ -1,0 +1,33 @@
+// The stage table is well formed: unique names, needs before needers, a script per container stage, outputs promised.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { STAGE_SCRIPT_DIR, STAGE_TABLE, invocationsFor } from "../../../orchestrator/stages/table.js";
+import { REPO } from "../../helpers/cli.js";
+import { configFixture } from "../../helpers/config-fixture.js";
+
+describe("the stage table", () => {
+  it("names each stage once", () => {
+    const names = STAGE_TABLE.map((s) => s.name);
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  for (const flavour of ["openrc", "minimal"] as const) {
+    it(`lists every stage after the stages it needs, and each needed stage is built by the flavour (${flavour})`, () => {
+      const seen: string[] = [];
+      for (const invocation of invocationsFor(configFixture(), flavour, REPO)) {
+        for (const need of invocation.needs) expect(seen, `${invocation.name} needs ${need}`).toContain(need);
+        for (const file of invocation.files) if ("fromStage" in file) expect(invocation.needs).toContain(file.fromStage);
+        seen.push(invocation.name);
+      }
+    });
+  }
+
+  it("has a script for every container stage and promises outputs for every stage", () => {
+    for (const stage of STAGE_TABLE) {
+      expect(stage.outputs.length, stage.name).toBeGreaterThan(0);
+      for (const file of stage.published ?? []) expect(stage.outputs, stage.name).toContain(file);
+      if (stage.where === "container") expect(existsSync(join(REPO, STAGE_SCRIPT_DIR, `${stage.name}.sh`)), stage.name).toBe(true);
+    }
+  });
+});
