@@ -1,8 +1,6 @@
 // The CLI: picks the command, wires Ctrl-C to a cancel signal, turns errors into exit codes.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { InterruptedError, StageError, UserError, interruptedBy } from "../errors/errors.js";
-import { packageRoot } from "../util/package-root.js";
+import { toolVersion } from "../util/package-root.js";
 import type { Command, CommandContext } from "./context.js";
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
@@ -15,10 +13,6 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   lock: { summary: "refresh the toolchain/runner package locks (shows the diff; --write applies)", load: async () => (await import("./commands/lock.js")).lockCommand },
   clean: { summary: "remove leftover containers, volumes, images and caches", load: async () => (await import("./commands/clean.js")).cleanCommand },
 };
-
-function version(): string {
-  return (JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as { version: string }).version;
-}
 
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
@@ -61,7 +55,7 @@ export async function main(argv: readonly string[], streams: Partial<CommandCont
     return name === undefined ? 2 : 0;
   }
   if (name === "--version" || name === "-V") {
-    stdout.write(`${version()}\n`);
+    stdout.write(`${toolVersion()}\n`);
     return 0;
   }
   const entry = COMMANDS[name];

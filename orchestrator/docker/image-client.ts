@@ -1,7 +1,8 @@
-// Images on the engine: look up by tag, build, list by label, remove.
+// Images on the engine: look up by tag, build, list by label, remove, tag, push, pull.
 import { buildImage } from "./build-image.js";
 import { idempotent, orNullIfMissing } from "./docker-errors.js";
 import type { Connect } from "./dockerode-util.js";
+import { pullImage, pushImage, tagImage } from "./image-transfer.js";
 import { labelFilter } from "./labels.js";
 import type { BuildImageOptions, ImageClient, ImageSummary } from "./types.js";
 
@@ -27,5 +28,8 @@ export function imageClient(connect: Connect): ImageClient {
       const images = await docker.listImages({ filters: { label: labelFilter(labels) } });
       return images.map((i) => ({ id: i.Id, tags: i.RepoTags ?? [], sizeBytes: i.Size, labels: i.Labels ?? {} }));
     },
+    tag: async (source, target) => tagImage(await connect(), source, target),
+    push: async (ref, options = {}) => pushImage(await connect(), ref, options),
+    pull: async (ref, options = {}) => pullImage(await connect(), ref, options),
   };
 }

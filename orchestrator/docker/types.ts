@@ -151,6 +151,13 @@ export interface ContainerState {
   readonly finishedAt: string;
 }
 
+/** Registry credentials handed to the engine for a push or pull (never printed). */
+export interface RegistryAuth {
+  readonly username: string;
+  readonly password: string;
+  readonly serveraddress: string;
+}
+
 export interface ImageClient {
   /** The image's id, or null when the engine has no such image. */
   id(ref: string): Promise<string | null>;
@@ -159,6 +166,11 @@ export interface ImageClient {
   /** Removes (forced); a missing image is not an error. */
   remove(ref: string): Promise<void>;
   list(labels: Readonly<Record<string, string>>): Promise<ImageSummary[]>;
+  /** Gives `source` a second name ("127.0.0.1:5000/cache:toolchain-…"). */
+  tag(source: string, target: string): Promise<void>;
+  /** Push and pull go through the engine: its network view and its TLS settings, our credentials. */
+  push(ref: string, options?: { auth?: RegistryAuth; onLog?: (line: string) => void; signal?: AbortSignal }): Promise<void>;
+  pull(ref: string, options?: { auth?: RegistryAuth; onLog?: (line: string) => void; signal?: AbortSignal }): Promise<void>;
 }
 
 export interface VolumeClient {

@@ -10,6 +10,8 @@ import { RegistryError, networkReason, registryMessage } from "./registry-error.
 import type { RepositoryRef } from "../util/repository-reference.js";
 
 export const OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+/** What a lookup accepts: our artifacts (OCI) and the images an engine pushes (Docker schema 2, OCI). */
+const ANY_MANIFEST = [OCI_MANIFEST, "application/vnd.docker.distribution.manifest.v2+json", "application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json"].join(", ");
 
 export interface ClientOptions {
   /** Asked once, on the registry's first challenge. */
@@ -61,7 +63,7 @@ export class RegistryClient {
   }
 
   async hasManifest(reference: string): Promise<boolean> {
-    const response = await this.request("HEAD", `/manifests/${reference}`, { headers: { accept: OCI_MANIFEST }, allow: [404], what: `looking up ${reference}` });
+    const response = await this.request("HEAD", `/manifests/${reference}`, { headers: { accept: ANY_MANIFEST }, allow: [404], what: `looking up ${reference}` });
     return response.status !== 404;
   }
 
@@ -119,10 +121,27 @@ export class RegistryClient {
     }
   }
 
-  /** GET /v2/ with authentication: can we talk to it at all? Throws RegistryError if not. */
-  async ping(): Promise<void> {
+  /** Can we read? Lists tags (a new repository's 404 counts as readable). Throws RegistryError if not. */
+  async checkRead(): Promise<void> {
     const response = await this.request("GET", `/tags/list`, { allow: [404], what: "listing tags" });
     await response.body?.cancel();
+  }
+
+  /** Can we write? Opens an upload session and cancels it; nothing is stored. Throws RegistryError if not. */
+  async checkWrite(): Promise<void> {
+    const started = await this.request("POST", "/blobs/uploads/", { what: "starting an upload" });
+    await started.body?.cancel();
+    const location = started.headers.get("location");
+    if (location !== null) {
+      const cancelled = await this.request("DELETE", new URL(location, this.ref.baseUrl).toString(), { allow: [404, 405], what: "cancelling the upload" }).catch(() => null);
+      await cancelled?.body?.cancel();
+    }
+  }
+
+  /** Who we are to the registry, once it asked: "anonymous" or "user 'x' from ~/.docker/config.json". */
+  identity(): string {
+    const creds = this.credentials ?? null;
+    return creds === null ? "anonymous" : `user '${creds.username}' from ${creds.source}`;
   }
 
   private url(path: string): string {

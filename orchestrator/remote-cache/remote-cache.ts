@@ -1,14 +1,16 @@
 // The build's view of the registry cache: try a pull before a stage runs, export what the registry lacks after.
-import type { PlannedStage } from "../plan/plan.js";
+import type { Engine } from "../docker/types.js";
+import { UserError } from "../errors/errors.js";
 import type { ProgressReporter } from "../progress/reporter.js";
-import type { ArtifactStore } from "../artifacts/artifact-store.js";
 import { findCredentials } from "./credentials.js";
 import { RegistryClient } from "./registry-client.js";
 import { RegistryError } from "./registry-error.js";
 import type { RepositoryRef } from "../util/repository-reference.js";
+import { pullImage, pushImage } from "./images.js";
+import type { CachedImage } from "./images.js";
 import type { CacheSettings } from "./settings.js";
 import { pullStage, pushStage } from "./stage-cache.js";
-import type { PulledArtifact, PushContext } from "./stage-cache.js";
+import type { ArtifactCommitter, PulledArtifact, PushContext, StageToPull } from "./stage-cache.js";
 
 export interface RemoteCacheOptions {
   readonly settings: CacheSettings;
@@ -16,6 +18,8 @@ export interface RemoteCacheOptions {
   readonly reporter: ProgressReporter;
   readonly signal?: AbortSignal;
   readonly context: PushContext;
+  /** For the toolchain image, which the engine pushes and pulls. */
+  readonly engine: () => Promise<Engine>;
 }
 
 export interface ExportSummary {
@@ -50,7 +54,7 @@ export class RemoteCache {
   }
 
   /** The stage's artifact from the registry, verified and in the local store; null on a miss or any failure (with a warning). */
-  async tryPull(stage: PlannedStage, store: ArtifactStore): Promise<PulledArtifact | null> {
+  async tryPull(stage: StageToPull, store: ArtifactCommitter): Promise<PulledArtifact | null> {
     if (!this.readable || this.reader === null) return null;
     try {
       return await pullStage(this.reader, stage, store);
@@ -60,6 +64,54 @@ export class RemoteCache {
       if (persistent) this.readable = false;
       this.options.reporter.warn(`cache: ${error.message}; ${persistent ? "building without the registry cache" : `building ${stage.name} instead`}`);
       return null;
+    }
+  }
+
+  /** Before building a tool image: pull it from the registry instead; false on a miss or a failure (with a warning). */
+  async tryPullImage(image: CachedImage, engine: Engine): Promise<boolean> {
+    if (!this.readable || this.reader === null) return false;
+    const started = Date.now();
+    try {
+      const pulled = await pullImage(image, { engine, client: this.reader, env: this.options.env, ...this.signal() });
+      if (pulled) this.options.reporter.info(`${image.kind} image ${image.tag} pulled from cache in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+      return pulled;
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      this.options.reporter.warn(`cache: ${image.kind} image ${image.tag}: ${error.message}; building it instead`);
+      return false;
+    }
+  }
+
+  private signal(): { signal?: AbortSignal } {
+    return this.options.signal === undefined ? {} : { signal: this.options.signal };
+  }
+
+  /**
+   * --cache-to after a build: exports what the registry lacks and says so. A refusal is an error
+   * (exit 1) that says the build itself finished, so a CI job seeding the cache does not pass silently.
+   */
+  async exportBuild(artifacts: readonly { stage: string; key: string; dir: string }[], images: readonly CachedImage[], outDir: string | null): Promise<void> {
+    const where = this.options.settings.to?.display ?? "";
+    const started = Date.now();
+    try {
+      const summary = await this.exportArtifacts(artifacts);
+      for (const image of images) {
+        if (this.writer === null) break;
+        const imageStarted = Date.now();
+        const engine = await this.options.engine();
+        const result = await pushImage(image, { engine, client: this.writer, env: this.options.env, ...this.signal() });
+        if (result === "pushed") this.options.reporter.info(`cache: ${image.kind} image ${image.tag} pushed in ${((Date.now() - imageStarted) / 1000).toFixed(1)}s`);
+      }
+      const took = ((Date.now() - started) / 1000).toFixed(1);
+      const sent = summary.pushed.length === 0 ? "nothing new" : `${summary.pushed.join(", ")} (${(summary.bytes / 2 ** 20).toFixed(1)} MiB in ${took}s)`;
+      const had = summary.present.length === 0 ? "" : `; already there: ${summary.present.join(", ")}`;
+      this.options.reporter.info(`cache: exported to ${where}: ${sent}${had}`);
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      throw new UserError(`exporting to the registry cache failed: ${error.message}`, {
+        cause: error,
+        details: [...error.details, outDir === null ? "the build itself finished" : `the build itself finished: ${outDir}`],
+      });
     }
   }
 

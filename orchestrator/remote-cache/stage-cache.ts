@@ -3,11 +3,21 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { chmod, readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import type { PlannedStage } from "../plan/plan.js";
-import type { ArtifactStore } from "../artifacts/artifact-store.js";
 import { artifactManifest, readArtifactManifest, stageTag } from "./artifact-manifest.js";
 import type { ArtifactFile } from "./artifact-manifest.js";
 import type { RegistryClient } from "./registry-client.js";
+
+/** What a pull needs to know of a planned stage. */
+export interface StageToPull {
+  readonly name: string;
+  readonly key: string;
+  readonly inputs: Readonly<Record<string, string>>;
+}
+
+/** The local artifact store, as far as a pull uses it: fill a directory, then commit it whole. */
+export interface ArtifactCommitter {
+  commit(stage: string, key: string, inputs: Readonly<Record<string, string>>, fill: (dir: string) => Promise<void>, startedAt: number): Promise<string>;
+}
 
 export interface PulledArtifact {
   readonly dir: string;
@@ -16,7 +26,7 @@ export interface PulledArtifact {
 }
 
 /** Looks the stage's key up; on a hit downloads every file, checks each digest and commits the directory. Null on a miss. */
-export async function pullStage(client: RegistryClient, stage: PlannedStage, store: ArtifactStore): Promise<PulledArtifact | null> {
+export async function pullStage(client: RegistryClient, stage: StageToPull, store: ArtifactCommitter): Promise<PulledArtifact | null> {
   const started = Date.now();
   const found = await client.manifest(stageTag(stage.name, stage.key));
   if (found === null) return null;

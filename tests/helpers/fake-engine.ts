@@ -85,6 +85,13 @@ export class FakeEngine implements Engine {
         if (id !== null && this.imageStore.delete(id)) this.removed.push(`image ${id}`);
       },
       list: async (labels) => [...this.imageStore.values()].filter((i) => matches(i.labels, labels)),
+      tag: async (source, target) => {
+        const image = [...this.imageStore.values()].find((i) => i.id === source || i.tags.includes(source));
+        if (image === undefined) throw new Error(`no such image: ${source}`);
+        this.imageStore.set(image.id, { ...image, tags: [...image.tags, target] });
+      },
+      push: async () => undefined,
+      pull: async () => undefined,
     };
   }
 

@@ -18,6 +18,9 @@ Removes leftover stage containers (by the levitate-docker label). With flags, al
       --all        all of the above except --disks
   -n, --dry-run    list what would be removed
   -h, --help       show this help
+
+Nothing in a registry cache (--cache-to, cache.registry) is ever deleted: it is shared with
+others; expire it with the registry's own tools.
 `;
 
 export const cleanCommand: Command = async (args, context) => {

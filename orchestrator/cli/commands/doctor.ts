@@ -11,6 +11,8 @@ import { UserError } from "../../errors/errors.js";
 import { downloadPath, mirrorCandidates } from "../../sources/ensure-source.js";
 import { ensureImage } from "../../toolchain/ensure-image.js";
 import { runnerRecipe, toolchainRecipe } from "../../toolchain/recipes.js";
+import { checkRegistryCache } from "../../remote-cache/check.js";
+import { cacheSettings } from "../../remote-cache/settings.js";
 import { cacheRoot } from "../../util/cache-root.js";
 import { chooseAccelerator } from "../../vm/accel.js";
 import type { Command } from "../context.js";
@@ -20,7 +22,8 @@ const HELP = `usage: levitate-docker doctor [options]
 
 Checks the Docker engine, whether KVM really runs a Linux guest (tested again, and the verdict
 cached for run/test), free disk space, the toolchain and QEMU images, where each pinned source
-would come from, and what is cached. Exits 1 if something would stop a build.
+would come from, what is cached, and whether the registry cache (cache.registry,
+LEVITATE_CACHE_FROM, LEVITATE_CACHE_TO) can be read and written. Exits 1 if something would stop a build.
 
 options:
 ${CONFIG_HELP}
@@ -123,6 +126,16 @@ export const doctorCommand: Command = async (args, context) => {
         if (!(error instanceof UserError)) throw error;
         line("warn", `accelerator: could not test KVM: ${error.message}`);
       }
+    }
+  }
+
+  if (config !== undefined) {
+    try {
+      const settings = cacheSettings({}, context.env, config);
+      for (const check of await checkRegistryCache(settings, context.env, context.signal)) line(check.state, check.text);
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      line("FAIL", error.message);
     }
   }
 
