@@ -4,6 +4,7 @@ import { toolVersion } from "../util/package-root.js";
 import type { Command, CommandContext } from "./context.js";
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  init: { summary: "write a new project (config, profile, example service, kernel fragment) into DIR", load: async () => (await import("./commands/init.js")).initCommand },
   build: { summary: "build the ISO (or named stages) from config/levitate.yaml", load: async () => (await import("./commands/build.js")).buildCommand },
   run: { summary: "boot the ISO in QEMU with its serial console on this terminal", load: async () => (await import("./commands/run.js")).runCommand },
   test: { summary: "boot headless, run the boot checks, power off", load: async () => (await import("./commands/test.js")).testCommand },

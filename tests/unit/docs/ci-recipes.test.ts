@@ -1,11 +1,9 @@
 // docs/ci.md: its pipelines are valid YAML of the right shape and only use levitate-docker commands and flags that exist.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { CommandContext } from "../../../orchestrator/cli/context.js";
-import { main } from "../../../orchestrator/cli/main.js";
+import { runMain } from "../../helpers/cli-in-process.js";
 import { REPO } from "../config/workspace.js";
 
 let blocks: unknown[];
@@ -24,13 +22,9 @@ function invocations(shell: string): string[][] {
 }
 
 async function helpOf(command: string): Promise<string> {
-  const out = new PassThrough();
-  const chunks: Buffer[] = [];
-  out.on("data", (chunk: Buffer) => chunks.push(chunk));
-  const context = { stdout: out, stderr: out, cwd: REPO, env: {} } as unknown as Partial<CommandContext>;
-  const code = await main([command, "--help"], context);
-  expect(code, `levitate-docker ${command} --help`).toBe(0);
-  return Buffer.concat(chunks).toString("utf8");
+  const result = await runMain([command, "--help"], REPO);
+  expect(result.exitCode, `levitate-docker ${command} --help`).toBe(0);
+  return result.stdout;
 }
 
 async function expectCommandsExist(argvs: readonly string[][]): Promise<void> {
