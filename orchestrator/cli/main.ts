@@ -11,6 +11,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   vm: { summary: "named VMs in the background: start, exec, logs, status, stop", load: async () => (await import("./commands/vm.js")).vmCommand },
   disk: { summary: "persistent qcow2 disks: create, list, rm", load: async () => (await import("./commands/disk.js")).diskCommand },
   doctor: { summary: "check the engine, KVM, disk space, images and caches", load: async () => (await import("./commands/doctor.js")).doctorCommand },
+  reproduce: { summary: "rebuild out/metadata.json's build from scratch and compare every output digest", load: async () => (await import("./commands/reproduce.js")).reproduceCommand },
   lock: { summary: "refresh the toolchain/runner package locks (shows the diff; --write applies)", load: async () => (await import("./commands/lock.js")).lockCommand },
   clean: { summary: "remove leftover containers, volumes, images and caches", load: async () => (await import("./commands/clean.js")).cleanCommand },
 };
