@@ -37,8 +37,6 @@ export interface BuildOptions extends ConfigSelection {
   readonly engine?: Engine;
   readonly signal?: AbortSignal;
   readonly jobs?: number;
-  /** The command line that reproduces this build, recorded in metadata.json. */
-  readonly reproducer?: string;
 }
 
 export interface BuildOutcome {
@@ -91,8 +89,10 @@ export async function build(options: BuildOptions): Promise<BuildOutcome> {
   if (options.explain) {
     for (const stage of plan.stages) if (stage.action === "run") reporter.info(`${stage.name}: ${stage.reasons.join("; ")}`);
   }
+  let created: Promise<Engine> | null = null;
+  const engine = options.engine ?? (() => (created ??= import("../docker/engine.js").then((m) => m.createEngine({ env: options.env }))));
   const outcomes = await executePlan({
-    engine: options.engine ?? (async () => (await import("../docker/engine.js")).createEngine({ env: options.env })),
+    engine,
     config,
     plan,
     store,
@@ -106,6 +106,6 @@ export async function build(options: BuildOptions): Promise<BuildOutcome> {
   });
   // out/ is a whole build or nothing: publish only when every stage of the flavour was built.
   const complete = stagesFor(plan.flavour).every((s) => plan.stages.some((p) => p.name === s.name));
-  const published = complete ? await publish(outDir, config, plan, outcomes, options.reproducer ?? "levitate-docker build") : null;
+  const published = complete ? await publish(outDir, config, plan, outcomes, { cwd: options.cwd, engine: typeof engine === "function" ? engine : async () => engine }) : null;
   return { config, plan, outcomes, published, outDir };
 }

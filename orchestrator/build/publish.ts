@@ -1,11 +1,13 @@
-// Copies what the stage table marks as published (ISO, kernel, initramfs) into out/ atomically, with metadata.json.
+// Copies what the stage table marks as published (ISO, kernel, initramfs) into out/ atomically, then records metadata.json and the SBOM.
 import { copyFile, mkdir, readFile, stat } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { ResolvedConfig } from "../config/types.js";
 import { sha256File } from "../hash/sha256.js";
 import type { BuildPlan } from "../plan/plan.js";
-import { replaceAtomically, writeFileAtomic } from "../util/atomic.js";
+import { recordBuild } from "../metadata/record-build.js";
+import type { RecordBuildInput } from "../metadata/record-build.js";
+import { replaceAtomically } from "../util/atomic.js";
 import type { StageOutcome } from "./execute.js";
 
 export interface PublishedBuild {
@@ -27,7 +29,7 @@ export async function publish(
   config: ResolvedConfig,
   plan: BuildPlan,
   outcomes: readonly StageOutcome[],
-  command: string,
+  recording: Pick<RecordBuildInput, "cwd" | "engine">,
 ): Promise<PublishedBuild> {
   await mkdir(outDir, { recursive: true });
   const previous = await readFile(join(outDir, "metadata.json"), "utf8").then(
@@ -55,24 +57,16 @@ export async function publish(
       outputs[file] = { sha256: await sha256File(target), bytes: (await stat(target)).size };
     }
   }
-  const metadata = {
-    tool: "levitate-docker",
+  const { metadata: metadataPath } = await recordBuild({
+    cwd: recording.cwd,
+    outDir,
+    config,
     flavour: plan.flavour,
-    profile: config.profile,
-    config: config.configFile,
-    toolchain: { flavour: config.toolchain.flavour, base: config.toolchain.base, image: plan.toolchain.tag },
-    sources: Object.values(config.sources).map((s) => ({ name: s.name, version: s.version, file: s.file, sha256: s.sha256 })),
-    stages: plan.stages.flatMap((stage) => {
-      const outcome = outcomes.find((o) => o.name === stage.name);
-      if (outcome === undefined) return [];
-      return [{ name: stage.name, key: stage.key, action: outcome.action, durationMs: outcome.durationMs, outputs: stage.invocation.outputs, inputs: stage.inputs }];
-    }),
+    toolchain: plan.toolchain,
+    stages: outcomes,
     outputs,
-    reproducer: command,
-    builtAt: new Date().toISOString(),
-  };
-  const metadataPath = join(outDir, "metadata.json");
-  await writeFileAtomic(metadataPath, JSON.stringify(metadata, null, 2) + "\n");
+    engine: recording.engine,
+  });
   return {
     iso: join(outDir, "levitate.iso"),
     bzImage: join(outDir, "bzImage"),

@@ -86,7 +86,7 @@ export async function prepareBoot(values: VmValues, context: CommandContext, log
   const reporter = createReporter({ mode: mode === "json" ? "plain" : mode, out: context.stderr });
   let result;
   try {
-    result = await build({ ...chosen, reporter, signal: context.signal, reproducer: `levitate-docker ${context.argv.join(" ")}` });
+    result = await build({ ...chosen, reporter, signal: context.signal });
   } finally {
     reporter.close();
   }

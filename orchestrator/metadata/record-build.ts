@@ -4,7 +4,7 @@ import { join, relative, sep } from "node:path";
 import type { Flavour, ResolvedConfig } from "../config/types.js";
 import type { Engine } from "../docker/types.js";
 import { readApplets, writeSbom } from "../sbom/write-sbom.js";
-import { toolchainRecipe } from "../toolchain/recipes.js";
+import type { ImageRecipe } from "../toolchain/recipes.js";
 import { packageRoot } from "../util/package-root.js";
 import { assembleMetadata } from "./assemble-metadata.js";
 import { kernelFacts, stageRecords } from "./gather-facts.js";
@@ -18,6 +18,8 @@ export interface RecordBuildInput {
   readonly outDir: string;
   readonly config: ResolvedConfig;
   readonly flavour: Flavour;
+  /** The toolchain image the plan used (its tag, key and lock). */
+  readonly toolchain: ImageRecipe;
   readonly stages: readonly StageFact[];
   /** Digests of the files published in out/. */
   readonly outputs: Readonly<Record<string, FileDigest>>;
@@ -50,7 +52,7 @@ export async function recordBuild(input: RecordBuildInput): Promise<{ metadata: 
   const { config } = input;
   const metadataPath = join(input.outDir, "metadata.json");
   const previous = await readPreviousMetadata(metadataPath);
-  const recipe = await toolchainRecipe(config);
+  const recipe = input.toolchain;
   const { engine, imageId } = await engineFacts(input, recipe.tag);
   const dirOf = (name: string) => input.stages.find((s) => s.name === name)?.dir ?? null;
   const sourceNames = input.stages.flatMap((s) => (s.name in SOURCE_OF_STAGE ? [config[SOURCE_OF_STAGE[s.name as keyof typeof SOURCE_OF_STAGE]].source] : []));

@@ -9,7 +9,7 @@ import { fileDigest } from "../metadata/gather-facts.js";
 import { buildMetadataSchema } from "../metadata/metadata-schema.js";
 import type { BuildMetadata } from "../metadata/metadata-schema.js";
 import { readPreviousMetadata } from "../metadata/write-metadata.js";
-import type { StageName } from "../plan/stages.js";
+import type { StageName } from "../stages/stage.js";
 import type { ProgressReporter } from "../progress/reporter.js";
 import { cacheRoot as defaultCacheRoot } from "../util/cache-root.js";
 import { diffListings } from "./archive-diff.js";

@@ -75,7 +75,6 @@ export const buildCommand: Command = async (args, context) => {
       ...(jobs === undefined ? {} : { jobs }),
       reporter,
       signal: context.signal,
-      reproducer: `levitate-docker ${context.argv.join(" ")}`,
     });
     reporter.close();
     if (mode !== "json") {
