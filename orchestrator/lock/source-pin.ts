@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { ResolvedConfig, SourcePin } from "../config/types.js";
 import { UserError } from "../errors/errors.js";
-import { fileDigest } from "../metadata/gather-facts.js";
+import { sha256File } from "../hash/sha256.js";
 
 export interface SourcePinChange {
   readonly name: string;
@@ -47,7 +47,7 @@ export async function planSourcePin(
   const file = basename(path);
   const version = options.version ?? versionInFileName(file) ?? (file === pin.file ? pin.version : null);
   if (version === null) throw new UserError(`lock source: cannot tell the version of ${file} from its name`, { details: ["pass --version V"] });
-  const { sha256 } = await fileDigest(path);
+  const sha256 = await sha256File(path);
   return { name, from: { version: pin.version, file: pin.file, sha256: pin.sha256 }, to: { version, file, sha256 }, path };
 }
 

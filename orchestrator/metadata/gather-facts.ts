@@ -1,9 +1,7 @@
 // Reads the facts metadata.json states from the artifact cache and out/: durations, digests, the kernel's release and config.
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { pipeline } from "node:stream/promises";
+import { sha256File } from "../hash/sha256.js";
 import type { BuildMetadata, FileDigest, StageRecord } from "./metadata-schema.js";
 
 /** What the executor reports for a stage (a subset, so this module does not depend on the executor's shape). */
@@ -18,15 +16,8 @@ export interface StageFact {
 }
 
 export async function fileDigest(path: string): Promise<FileDigest> {
-  const hash = createHash("sha256");
-  let bytes = 0;
-  await pipeline(createReadStream(path), async function* (source: AsyncIterable<Buffer>) {
-    for await (const chunk of source) {
-      hash.update(chunk);
-      bytes += chunk.length;
-    }
-  });
-  return { sha256: hash.digest("hex"), bytes };
+  const [sha256, info] = await Promise.all([sha256File(path), stat(path)]);
+  return { sha256, bytes: info.size };
 }
 
 /** Every regular file of an artifact directory (recursively, "/"-joined names), except meta.json. */
