@@ -45,7 +45,8 @@ export async function makeThrowaway(config: ResolvedConfig, normalCache: string,
     cacheRoot,
     outDir,
     volumePrefix,
-    env: { ...env, LEVITATE_CACHE: cacheRoot, LEVITATE_OUT: outDir, LEVITATE_VOLUME_PREFIX: volumePrefix },
+    // Cold means cold: no stage artifact may come from a registry cache, and none is pushed.
+    env: { ...env, LEVITATE_CACHE: cacheRoot, LEVITATE_OUT: outDir, LEVITATE_VOLUME_PREFIX: volumePrefix, LEVITATE_CACHE_FROM: "none", LEVITATE_CACHE_TO: "none" },
     linkedSources,
   };
 }
