@@ -102,6 +102,12 @@ export const doctorCommand: Command = async (args, context) => {
     for (const recipe of [toolchain, runner]) {
       const id = await engine.images.id(recipe.tag);
       line(id ? "ok" : "info", `${recipe.kind} image ${recipe.tag}: ${id ? "present" : "not built yet (the next build makes it)"}`);
+      line(
+        recipe.lock.pins.length > 0 ? "ok" : "warn",
+        recipe.lock.pins.length > 0
+          ? `${recipe.kind} packages: ${recipe.lock.pins.length} pinned by ${recipe.lock.path}`
+          : `${recipe.kind} packages: ${recipe.lock.path} is unresolved, so versions float (levitate-docker lock toolchain --flavour ${config.toolchain.flavour} --write)`,
+      );
     }
     if (config.toolchain.base.startsWith("levitate/") && (await engine.images.id(config.toolchain.base)) === null) {
       line("FAIL", `base image ${config.toolchain.base} is missing: make it with scripts/prepare-offline.sh base`);
