@@ -24,6 +24,8 @@ export interface ConfigSelection {
   readonly configPath?: string;
   readonly profile?: string | null;
   readonly mirror?: string | null;
+  /** Mirror sites (--mirror-site); absent falls back to LEVITATE_MIRROR_SITES, then `mirror_sites:`. */
+  readonly mirrorSites?: readonly string[];
   readonly flavour: Flavour;
 }
 
@@ -34,7 +36,8 @@ export interface BuildOptions extends ConfigSelection {
   /** Say, before running, which inputs changed for each stage that runs. */
   readonly explain?: boolean;
   readonly reporter: ProgressReporter;
-  readonly engine?: Engine;
+  /** The engine, or how to get one (asked for only when a stage must run). */
+  readonly engine?: Engine | (() => Promise<Engine>);
   readonly signal?: AbortSignal;
   readonly jobs?: number;
 }
@@ -51,14 +54,20 @@ export function outDirFor(cwd: string, env: NodeJS.ProcessEnv): string {
   return resolve(cwd, env.LEVITATE_OUT ?? "out");
 }
 
-export async function planBuild(selection: ConfigSelection, options: { only?: readonly StageName[]; force?: boolean } = {}) {
-  const config = await loadConfig({
+/** The config a command's flags select (--config, --profile, --mirror, --mirror-site and their env variables). */
+export function loadSelectedConfig(selection: ConfigSelection): Promise<ResolvedConfig> {
+  return loadConfig({
     cwd: selection.cwd,
     env: selection.env,
     ...(selection.configPath === undefined ? {} : { configPath: selection.configPath }),
     ...(selection.profile === undefined ? {} : { profile: selection.profile }),
     ...(selection.mirror === undefined ? {} : { mirror: selection.mirror }),
+    ...(selection.mirrorSites === undefined ? {} : { mirrorSites: selection.mirrorSites }),
   });
+}
+
+export async function planBuild(selection: ConfigSelection, options: { only?: readonly StageName[]; force?: boolean } = {}) {
+  const config = await loadSelectedConfig(selection);
   const root = defaultCacheRoot(selection.env);
   const store = new ArtifactStore(root, config.configFile, selection.flavour);
   const collected = await collectInputs(config, selection.flavour);
@@ -89,6 +98,8 @@ export async function build(options: BuildOptions): Promise<BuildOutcome> {
   if (options.explain) {
     for (const stage of plan.stages) if (stage.action === "run") reporter.info(`${stage.name}: ${stage.reasons.join("; ")}`);
   }
+  // Every source the stages to run need, before any of them (or any container) starts.
+  const sources = await gatherPlanSources(config, plan, cacheRoot, reporter, options.signal);
   let created: Promise<Engine> | null = null;
   const engine = options.engine ?? (() => (created ??= import("../docker/engine.js").then((m) => m.createEngine({ env: options.env }))));
   const outcomes = await executePlan({
@@ -98,7 +109,7 @@ export async function build(options: BuildOptions): Promise<BuildOutcome> {
     store,
     reporter,
     logDir: join(outDir, "logs"),
-    mirrors: config.mirror === null ? [] : [config.mirror],
+    sources,
     jobs: options.jobs ?? Math.max(1, availableParallelism()),
     volumePrefix: options.env.LEVITATE_VOLUME_PREFIX || "levitate",
     ...(options.signal === undefined ? {} : { signal: options.signal }),
@@ -108,4 +119,27 @@ export async function build(options: BuildOptions): Promise<BuildOutcome> {
   const complete = stagesFor(plan.flavour).every((s) => plan.stages.some((p) => p.name === s.name));
   const published = complete ? await publish(outDir, config, plan, outcomes, { cwd: options.cwd, engine: typeof engine === "function" ? engine : async () => engine }) : null;
   return { config, plan, outcomes, published, outDir };
+}
+
+/** The verified source files of the stages that will run, by source name; throws one error naming all that are missing. */
+async function gatherPlanSources(
+  config: ResolvedConfig,
+  plan: BuildPlan,
+  cacheRoot: string,
+  reporter: ProgressReporter,
+  signal: AbortSignal | undefined,
+): Promise<Map<string, string>> {
+  const pins = plan.stages.filter((s) => s.action === "run").flatMap((s) => s.invocation.source ?? []);
+  if (pins.length === 0) return new Map();
+  const { gatherSources } = await import("../sources/gather.js");
+  const gathered = await gatherSources(pins, {
+    cacheRoot,
+    mirrors: config.mirror === null ? [] : [config.mirror],
+    sites: config.mirrorSites,
+    ...(signal === undefined ? {} : { signal }),
+    onProgress: (event) => {
+      if (event.phase !== "verify" && event.bytes === 0) reporter.info(`${event.phase} ${event.file} from ${event.from}`);
+    },
+  });
+  return new Map(gathered.map((g) => [g.pin.name, g.path]));
 }

@@ -18,7 +18,8 @@ export interface ExecuteOptions {
   readonly store: ArtifactStore;
   readonly reporter: ProgressReporter;
   readonly logDir: string;
-  readonly mirrors: readonly string[];
+  /** Verified source files by source name (sources.NAME), gathered before any stage runs. */
+  readonly sources: ReadonlyMap<string, string>;
   readonly jobs: number;
   /** Prefix of the cache volumes' names (default "levitate"). */
   readonly volumePrefix?: string;
@@ -92,19 +93,9 @@ export async function executePlan(options: ExecuteOptions): Promise<StageOutcome
       const { buildInitramfsArtifact } = await import("./initramfs-stage.js");
       await buildInitramfsArtifact({ config, flavour: plan.flavour, artifacts, into });
     } else {
-      const { ensureSource } = await import("../sources/ensure-source.js");
       const { runContainerStage } = await import("./run-container-stage.js");
-      const sourcePath =
-        invocation.source === null
-          ? null
-          : await ensureSource(invocation.source, {
-              cacheRoot: store.cacheRoot,
-              mirrors: options.mirrors,
-              ...signal,
-              onProgress: (event) => {
-                if (event.phase !== "verify") reporter.stageLog(stage.name, `${event.phase} ${event.file} from ${event.from}`);
-              },
-            });
+      const sourcePath = invocation.source === null ? null : options.sources.get(invocation.source.name);
+      if (sourcePath === undefined) throw new Error(`source ${invocation.source?.name} of stage ${stage.name} was not gathered before the build`);
       await ensureToolchain(stage.name);
       const opts = {
         engine: await getEngine(),

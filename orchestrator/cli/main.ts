@@ -6,6 +6,7 @@ import type { Command, CommandContext } from "./context.js";
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   init: { summary: "write a new project (config, profile, example service, kernel fragment) into DIR", load: async () => (await import("./commands/init.js")).initCommand },
   build: { summary: "build the ISO (or named stages) from config/levitate.yaml", load: async () => (await import("./commands/build.js")).buildCommand },
+  fetch: { summary: "download and verify every source a build needs (then build offline)", load: async () => (await import("./commands/fetch.js")).fetchCommand },
   run: { summary: "boot the ISO in QEMU with its serial console on this terminal", load: async () => (await import("./commands/run.js")).runCommand },
   test: { summary: "boot headless, run the boot checks, power off", load: async () => (await import("./commands/test.js")).testCommand },
   vm: { summary: "named VMs in the background: start, exec, logs, status, stop", load: async () => (await import("./commands/vm.js")).vmCommand },

@@ -13,6 +13,7 @@ export const CONFIG_OPTIONS = {
   config: { type: "string", short: "c" },
   profile: { type: "string", short: "p" },
   mirror: { type: "string" },
+  "mirror-site": { type: "string", multiple: true },
   minimal: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const satisfies Options;
@@ -20,6 +21,9 @@ export const CONFIG_OPTIONS = {
 export const CONFIG_HELP = `  -c, --config FILE   config file (default: config/levitate.yaml)
   -p, --profile NAME  merge config/profiles/NAME.yaml over it (env: LEVITATE_PROFILE)
       --mirror DIR    look for source tarballs here first (env: LEVITATE_MIRROR)
+      --mirror-site URL
+                      then download them from URL/<file>, before their own URLs; repeatable
+                      (env: LEVITATE_MIRROR_SITES, space- or comma-separated; config: mirror_sites)
       --minimal       the BusyBox-init flavour instead of OpenRC
   -h, --help          show this help`;
 
@@ -35,7 +39,13 @@ export function parse<T extends Options>(command: string, args: readonly string[
 }
 
 export function selection(
-  values: { config?: string | boolean | undefined; profile?: string | boolean | undefined; mirror?: string | boolean | undefined; minimal?: string | boolean | undefined },
+  values: {
+    config?: string | boolean | undefined;
+    profile?: string | boolean | undefined;
+    mirror?: string | boolean | undefined;
+    "mirror-site"?: string[] | undefined;
+    minimal?: string | boolean | undefined;
+  },
   context: CommandContext,
 ): ConfigSelection {
   const flavour: Flavour = values.minimal === true ? "minimal" : "openrc";
@@ -46,6 +56,7 @@ export function selection(
     ...(typeof values.config === "string" ? { configPath: values.config } : {}),
     ...(typeof values.profile === "string" ? { profile: values.profile } : {}),
     ...(typeof values.mirror === "string" ? { mirror: values.mirror } : {}),
+    ...(values["mirror-site"] === undefined ? {} : { mirrorSites: values["mirror-site"] }),
   };
 }
 

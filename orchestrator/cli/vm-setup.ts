@@ -39,6 +39,7 @@ export interface VmValues {
   readonly config?: string | undefined;
   readonly profile?: string | undefined;
   readonly mirror?: string | undefined;
+  readonly "mirror-site"?: string[] | undefined;
   readonly minimal?: boolean | undefined;
   readonly accel?: string | undefined;
   readonly memory?: string | undefined;

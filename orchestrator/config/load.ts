@@ -9,6 +9,7 @@ import type { PathProblem, Problem } from "./problems.js";
 import { displayPath, formatKeyPath, problemsError } from "./problems.js";
 import { findProfile } from "./profiles.js";
 import { buildResolvedConfig } from "./resolved.js";
+import { effectiveMirrorSites } from "./mirror-sites.js";
 import { checkSchema } from "./schema-check.js";
 import { checkSemantics } from "./semantic.js";
 import type { ResolvedConfig } from "./types.js";
@@ -23,6 +24,8 @@ export interface LoadConfigOptions {
   readonly profile?: string | null;
   /** Mirror directory (CLI --mirror); null or absent falls back to env LEVITATE_MIRROR, then `mirror:`. */
   readonly mirror?: string | null;
+  /** Mirror sites (CLI --mirror-site); null, absent or empty falls back to env LEVITATE_MIRROR_SITES, then `mirror_sites:`. */
+  readonly mirrorSites?: readonly string[] | null;
   readonly cwd?: string;
   readonly env?: NodeJS.ProcessEnv;
 }
@@ -65,12 +68,17 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Resol
   };
   const paths = resolveDocumentPaths(schema.document, context);
   const semantic = await checkSemantics({ document: schema.document, sourceNames: schema.sourceNames, paths, display });
-  problems.push(...[...schema.problems, ...semantic].map((problem) => locateProblem(problem, locator)));
+  const sites = effectiveMirrorSites({
+    flags: options.mirrorSites ?? null,
+    env: nonEmpty(env.LEVITATE_MIRROR_SITES),
+    document: schema.document.mirror_sites,
+  });
+  problems.push(...[...schema.problems, ...semantic, ...sites.problems].map((problem) => locateProblem(problem, locator)));
   if (problems.length > 0 || schema.complete === null) throw fail(problems);
 
   return buildResolvedConfig(
     schema.complete,
-    { configFile, configDir, profile, profileFile, mirror: paths.mirror?.absolute ?? null },
+    { configFile, configDir, profile, profileFile, mirror: paths.mirror?.absolute ?? null, mirrorSites: sites.sites },
     context,
   );
 }

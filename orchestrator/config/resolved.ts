@@ -11,6 +11,8 @@ export interface ConfigOrigin {
   readonly profileFile: string | null;
   /** The mirror in effect (CLI, env or config), absolute. */
   readonly mirror: string | null;
+  /** The mirror sites in effect (CLI, env or config). */
+  readonly mirrorSites: readonly string[];
 }
 
 export function buildResolvedConfig(
@@ -52,6 +54,7 @@ export function buildResolvedConfig(
     sources: pins,
     mirror: origin.mirror,
     cache: { ...document.cache },
+    mirrorSites: [...origin.mirrorSites],
     vm: { ...document.vm },
   });
 }

@@ -1,6 +1,7 @@
 // The strict shape of levitate.yaml: every key, its type and format. Unknown keys are errors.
 import * as z from "zod";
 import { REPOSITORY_FORMAT, checkRepository } from "../util/repository-reference.js";
+import { mirrorSiteProblem } from "./mirror-sites.js";
 
 // Custom messages start with "expected": the issue formatter appends ", got <value>".
 const SERVICE_NAME = /^[a-z0-9][a-z0-9._-]*$/;
@@ -24,6 +25,13 @@ function isHttpUrl(text: string): boolean {
 }
 
 const path = z.string().min(1, "expected a path");
+const mirrorSite = z
+  .string()
+  .superRefine((text, context) => {
+    const problem = mirrorSiteProblem(text);
+    if (problem !== null) context.addIssue({ code: "custom", message: problem });
+  })
+  .meta({ pattern: "^https?://[^/?#\\s@]+(/[^?#\\s]*)?$" });
 const sourceName = z.string().regex(SOURCE_NAME, "expected a source name (lower-case letters, digits, '_', '-')");
 const serviceName = z
   .string()
@@ -90,6 +98,10 @@ export const configSchema = z.strictObject({
     .prefault({}),
   /** Offline mirror directory (files by name), searched before downloading. */
   mirror: path.nullable().default(null).meta({ description: "Offline mirror directory (files by name), searched before downloading." }),
+  mirror_sites: z
+    .array(mirrorSite)
+    .default([])
+    .meta({ description: "HTTP(S) mirror base URLs serving the source files by name (<site>/<file>), tried before each source's own URLs." }),
   sources: z
     .record(sourceName, sourcePinSchema)
     .meta({ description: "The lock: each source's version, file name, sha256 and download URLs." }),

@@ -72,6 +72,8 @@ export interface ResolvedConfig {
     readonly registry: string | null;
     readonly push: boolean;
   };
+  /** Mirror sites in effect (HTTP(S) base URLs, files by name): --mirror-site, else LEVITATE_MIRROR_SITES, else `mirror_sites:`. */
+  readonly mirrorSites: readonly string[];
   readonly vm: {
     readonly memory: string;
     readonly cpus: number;

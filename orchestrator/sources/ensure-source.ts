@@ -10,6 +10,7 @@ import { isErrno, removeStalePartials, replaceAtomically } from "../util/atomic.
 import { describeFetchError } from "./fetch-error.js";
 import { copyHashing } from "../hash/copy-hashing.js";
 import { sha256File } from "../hash/sha256.js";
+import { mirrorSiteUrl } from "./mirror-site.js";
 import { checkPinShape, sha256MismatchError, sourceNotFoundError } from "./source-errors.js";
 import type { SourceAttempt } from "./source-errors.js";
 
@@ -27,12 +28,19 @@ export interface EnsureSourceOptions {
   readonly cacheRoot: string;
   /** Mirror directories searched in order, then `<cacheRoot>/mirror`. */
   readonly mirrors: readonly string[];
+  /** Mirror sites (HTTP(S) base URLs, files by name), tried after the mirror directories and before the pin's URLs. */
+  readonly sites?: readonly string[];
   readonly fetch?: typeof globalThis.fetch;
   /** Aborting deletes any partial file and rejects with the signal's reason. */
   readonly signal?: AbortSignal;
   readonly onProgress?: (event: SourceProgressEvent) => void;
   /** Re-hash a cached file instead of trusting it; a cached file that fails is deleted and fetched again. */
   readonly verifyCache?: boolean;
+}
+
+/** `<site>/<file>` for each mirror site, then the pin's own URLs: the downloads tried, in order. */
+export function downloadCandidates(pin: SourcePin, sites: readonly string[]): { url: string; site: string | null }[] {
+  return [...sites.map((site) => ({ url: mirrorSiteUrl(site, pin.file), site })), ...pin.urls.map((url) => ({ url, site: null }))];
 }
 
 /** onProgress fires at the start, every this many bytes, and at the end (not once per chunk). */
@@ -59,7 +67,7 @@ export function mirrorCandidates(pin: SourcePin, mirrors: readonly string[], cac
  *
  * Order: the download cache (trusted: only verified files are ever renamed into it, after
  * being flushed to disk; an empty file there is taken as damage and replaced), then the
- * mirror candidates, then each URL. Mirror files and downloads are streamed into a partial
+ * mirror candidates, then `<site>/<file>` on each mirror site, then each URL of the pin. Mirror files and downloads are streamed into a partial
  * file in the cache directory while hashed, and renamed into place only if the sha256
  * matches. A mismatch stops the search with a UserError (a wrong file in a mirror or a
  * server sending other bytes than the pin is something the user must fix, not something
@@ -86,12 +94,12 @@ export async function ensureSource(pin: SourcePin, options: EnsureSourceOptions)
     attempts.push({ where: path, reason: copied.reason });
   }
 
-  for (const url of pin.urls) {
+  for (const { url, site } of downloadCandidates(pin, options.sites ?? [])) {
     signal?.throwIfAborted();
     const downloaded = await download(url, target, pin, options);
     if (downloaded.kind === "stored") return target;
     if (downloaded.kind === "mismatch") {
-      throw sha256MismatchError(pin, { kind: "url", where: url }, downloaded.actual, attempts);
+      throw sha256MismatchError(pin, { kind: site === null ? "url" : "site", where: url }, downloaded.actual, attempts);
     }
     attempts.push({ where: url, reason: downloaded.reason });
   }

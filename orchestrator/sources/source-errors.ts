@@ -12,14 +12,16 @@ export interface SourceAttempt {
 /** A file was found (mirror) or received (URL) but its bytes are not the pinned ones. */
 export function sha256MismatchError(
   pin: SourcePin,
-  from: { kind: "mirror" | "url"; where: string },
+  from: { kind: "mirror" | "site" | "url"; where: string },
   actual: string,
   earlier: readonly SourceAttempt[],
 ): UserError {
   const hint =
     from.kind === "mirror"
       ? `${from.where} is not the file sources.${pin.name} pins (version ${pin.version}): replace it or remove it`
-      : `the server sent other bytes than sources.${pin.name}.sha256 pins: check the pin and the URL`;
+      : from.kind === "site"
+        ? `the mirror site serves another file under this name than sources.${pin.name} pins (version ${pin.version}): fix the site`
+        : `the server sent other bytes than sources.${pin.name}.sha256 pins: check the pin and the URL`;
   return new UserError(
     `${pin.file} from ${from.where}: sha256 mismatch: expected ${pin.sha256}, got ${actual}`,
     {

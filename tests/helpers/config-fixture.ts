@@ -57,6 +57,7 @@ export function configFixture(overrides: ConfigOverrides = {}): ResolvedConfig {
     },
     mirror: null,
     cache: { registry: null, push: false },
+    mirrorSites: [],
     vm: { memory: "256M", cpus: 1 },
   };
   return { ...base, ...overrides };

@@ -8,7 +8,7 @@ import { createEngine } from "../../docker/engine.js";
 import { foreignArchitectureNote } from "../../docker/platform.js";
 import { LABEL_TOOL } from "../../docker/types.js";
 import { UserError } from "../../errors/errors.js";
-import { downloadPath, mirrorCandidates } from "../../sources/ensure-source.js";
+import { downloadCandidates, downloadPath, mirrorCandidates } from "../../sources/ensure-source.js";
 import { ensureImage } from "../../toolchain/ensure-image.js";
 import { runnerRecipe, toolchainRecipe } from "../../toolchain/recipes.js";
 import { checkRegistryCache } from "../../remote-cache/check.js";
@@ -53,6 +53,7 @@ export const doctorCommand: Command = async (args, context) => {
       ...(values.config === undefined ? {} : { configPath: values.config }),
       ...(values.profile === undefined ? {} : { profile: values.profile }),
       ...(values.mirror === undefined ? {} : { mirror: values.mirror }),
+      ...(values["mirror-site"] === undefined ? {} : { mirrorSites: values["mirror-site"] }),
     });
     line("ok", `config ${config.configFile}${config.profile ? ` + profile ${config.profile}` : ""} (toolchain: ${config.toolchain.flavour})`);
   } catch (error) {
@@ -91,7 +92,9 @@ export const doctorCommand: Command = async (args, context) => {
       const mirrored = mirrorCandidates(pin, config.mirror === null ? [] : [config.mirror], root).find((p) => existsSync(p));
       if (existsSync(cached)) line("ok", `source ${pin.file}: verified in the download cache`);
       else if (mirrored) line("ok", `source ${pin.file}: in the mirror (${mirrored}), verified on first use`);
-      else if (pin.urls.length > 0) line("info", `source ${pin.file}: will be downloaded from ${pin.urls[0]}`);
+      else if (downloadCandidates(pin, config.mirrorSites).length > 0) {
+        line("info", `source ${pin.file}: will be downloaded from ${downloadCandidates(pin, config.mirrorSites)[0]!.url}`);
+      }
       else line("warn", `source ${pin.file}: not in the cache or a mirror and no URL; put it in ${join(config.mirror ?? join(root, "mirror"), pin.file)} (sha256 ${pin.sha256})`);
     }
   }
