@@ -12,7 +12,8 @@
 #      ../shared/mirror/ beside the checkout when that exists; otherwise the build downloads it
 #      from GitHub, or you put it in the mirror yourself (see README).
 #
-# Needs root and apt. Environment:
+# Needs apt and root: run it as root, or as a user who may sudo (it re-runs itself with
+# sudo, filling the invoking user's cache and handing it back to that user). Environment:
 #   LEVITATE_CACHE   cache root (default: ~/.cache/levitate-docker); the mirror is $LEVITATE_CACHE/mirror
 #   LEVITATE_BASE_IMAGE  tag of the base image to make (default: levitate/debian-base:bookworm)
 set -euo pipefail
@@ -32,7 +33,17 @@ SHARED_MIRROR="$(cd "$(dirname "$0")/.." && pwd)/../shared/mirror"
 log() { printf '[prepare] %s\n' "$*" >&2; }
 die() { printf '[prepare] error: %s\n' "$*" >&2; exit 1; }
 
-[ "$(id -u)" = 0 ] || die "run as root (it installs packages and starts dockerd)"
+if [ "$(id -u)" != 0 ]; then
+  command -v sudo >/dev/null 2>&1 || die "run as root (it installs packages and starts dockerd); there is no sudo here"
+  log "not root: re-running with sudo (cache: $CACHE)"
+  exec sudo env LEVITATE_CACHE="$CACHE" LEVITATE_MIRROR="$MIRROR" LEVITATE_BASE_IMAGE="$BASE_IMAGE" \
+    LEVITATE_CACHE_OWNER="$(id -u):$(id -g)" bash "$0" "$@"
+fi
+# Started through sudo: the cache belongs to the user who asked, not to root.
+hand_back_cache() {
+  if [ -n "${LEVITATE_CACHE_OWNER:-}" ] && [ -d "$CACHE" ]; then chown -R "$LEVITATE_CACHE_OWNER" "$CACHE"; fi
+}
+trap hand_back_cache EXIT
 
 apt_updated=0
 apt_install() {
