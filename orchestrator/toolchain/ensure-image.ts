@@ -37,11 +37,14 @@ export async function ensureImage(engine: Engine, recipe: ImageRecipe, options: 
   } catch (error) {
     if (error instanceof InterruptedError) throw error;
     const base = recipe.buildArgs.BASE ?? "";
+    const message = String((error as Error).message);
+    const digest = /@(sha256:[0-9a-f]{64})$/.exec(base)?.[1];
     const hint =
-      /pull access denied|not found|manifest unknown|no such host|dial tcp|TLS handshake/i.test(String((error as Error).message)) &&
-      !base.startsWith("levitate/")
-        ? [`the base image ${base} could not be pulled: with no registry access use the offline profile (--profile offline), which builds from a local base image made by scripts/prepare-offline.sh`]
-        : [];
+      digest !== undefined && /manifest unknown|manifest for .* not found/i.test(message)
+        ? [`the registry has no image with the digest toolchain.base pins (${base}): a digest names exact bytes, so check it against the registry (or pin the digest the tag has now)`]
+        : /pull access denied|not found|manifest unknown|no such host|dial tcp|TLS handshake/i.test(message) && !base.startsWith("levitate/")
+          ? [`the base image ${base} could not be pulled: with no registry access use the offline profile (--profile offline), which builds from a local base image made by scripts/prepare-offline.sh`]
+          : [];
     if (error instanceof UserError) throw new UserError(error.message, { cause: error, details: [...hint, ...error.details] });
     throw error;
   }
