@@ -36,14 +36,28 @@ async function follow(docker: Docker, stream: NodeJS.ReadableStream, what: strin
   }
 }
 
+// The engine wants X-Registry-Auth on a push even when anonymous: "{}" then, as the docker CLI sends.
+const authOf = (options: TransferOptions) => ({ authconfig: options.auth ?? {} });
+
 export async function pushImage(docker: Docker, ref: string, options: TransferOptions): Promise<void> {
-  const stream = (await docker.getImage(ref).push({ ...(options.auth === undefined ? {} : { authconfig: options.auth }) })) as NodeJS.ReadableStream;
-  await follow(docker, stream, `pushing ${ref} through the engine`, options);
+  const what = `pushing ${ref} through the engine`;
+  const stream = await started(what, () => docker.getImage(ref).push(authOf(options)) as Promise<NodeJS.ReadableStream>);
+  await follow(docker, stream, what, options);
 }
 
 export async function pullImage(docker: Docker, ref: string, options: TransferOptions): Promise<void> {
-  const stream = (await docker.pull(ref, { ...(options.auth === undefined ? {} : { authconfig: options.auth }) })) as NodeJS.ReadableStream;
-  await follow(docker, stream, `pulling ${ref} through the engine`, options);
+  const what = `pulling ${ref} through the engine`;
+  const stream = await started(what, () => docker.pull(ref, authOf(options)) as Promise<NodeJS.ReadableStream>);
+  await follow(docker, stream, what, options);
+}
+
+/** The engine's refusal to start a transfer, as a user error naming the image. */
+async function started(what: string, start: () => Promise<NodeJS.ReadableStream>): Promise<NodeJS.ReadableStream> {
+  try {
+    return await start();
+  } catch (error) {
+    throw new UserError(`${what} failed: ${(error as Error).message.trim()}`, { cause: error });
+  }
 }
 
 export async function tagImage(docker: Docker, source: string, target: string): Promise<void> {

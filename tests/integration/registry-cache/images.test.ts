@@ -55,6 +55,16 @@ describe("tool images in the registry cache (htpasswd)", () => {
     expect(await pullImage({ ...image, key: "0".repeat(64) }, { engine, client: clientFor(repo, env), env })).toBe(false);
   });
 
+  it("pushes and pulls anonymously too (the engine still gets an empty X-Registry-Auth)", async () => {
+    await using anonymous = await startRegistry();
+    const repo = parseRepository(`${anonymous.host}/levitate/cache`);
+    expect(await pushImage(image, { engine, client: clientFor(repo, {}, { push: true }), env: {} })).toBe("pushed");
+    const other = { ...image, tag: `${image.tag}-copy` };
+    expect(await pullImage(other, { engine, client: clientFor(repo, {}), env: {} })).toBe(true);
+    expect(await engine.images.id(other.tag)).toBe(await engine.images.id(image.tag));
+    await engine.images.remove(other.tag);
+  });
+
   it("a wrong password is refused by name before the engine is asked to push", async () => {
     const repo = parseRepository(`${registry.host}/levitate/other`);
     const wrong = { LEVITATE_REGISTRY_AUTH: "levitate:wrong" };
