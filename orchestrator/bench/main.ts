@@ -14,6 +14,7 @@ import { cacheRoot } from "../util/cache-root.js";
 import { packageRoot } from "../util/package-root.js";
 import { directRun } from "./direct-run.js";
 import { makeBenchProject } from "./project.js";
+import { freshMachineRows } from "./registry-cache.js";
 
 /** A leaf driver: what a kernel developer typically flips. */
 const FRAGMENT_CHANGE = "CONFIG_VIRTIO_INPUT=y";
@@ -28,10 +29,10 @@ export async function runBench(argv: readonly string[]): Promise<number> {
   const project = await makeBenchProject(realMirror, { shared: warm });
   const configPath = join(project.dir, "config", "levitate.yaml");
   const flags = ["--config", configPath, "--profile", "offline", ...(minimal ? ["--minimal"] : [])];
-  const cli = async (args: string[]) => {
+  const cli = async (args: string[], env: Record<string, string> = {}) => {
     const started = Date.now();
     const result = await execa("node", [join(packageRoot, "bin", "levitate-docker.js"), ...args, ...flags], {
-      env: project.env, reject: false, stdin: "ignore", cwd: project.dir,
+      env: { ...project.env, ...env }, reject: false, stdin: "ignore", cwd: project.dir,
     });
     const ms = Date.now() - started;
     if (result.exitCode !== 0) throw new Error(`levitate-docker ${args.join(" ")} failed:\n${String(result.stderr).slice(-3000)}`);
@@ -132,6 +133,10 @@ export async function runBench(argv: readonly string[]): Promise<number> {
 
     const noop = await cli(["build"]);
     record(["no-op build (Node start-up included)", seconds(noop.ms), `target < 0.5 s`]);
+
+    const coldTotal = rows.find((r) => r[0] === "cold build, total (orchestrated)");
+    const coldMs = coldTotal === undefined ? null : Number.parseFloat(coldTotal[1]) * 1000;
+    for (const row of await freshMachineRows(cli, coldMs)) record(row);
 
     await appendFile(join(project.dir, "config", "files", "etc", "motd"), `bench edit ${Date.now()}\n`);
     const edit = await cli(["build"]);

@@ -1,43 +1,15 @@
 // A real OCI registry for tests: Debian's docker-registry (distribution 2.8) on 127.0.0.1, temporary storage, optional htpasswd.
 import { execa } from "execa";
-import type { ResultPromise } from "execa";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { startRegistry as start } from "../../orchestrator/bench/local-registry.js";
+import type { StartedRegistry } from "../../orchestrator/bench/local-registry.js";
+
+export { freePort } from "../../orchestrator/bench/local-registry.js";
+export type { StartedRegistry } from "../../orchestrator/bench/local-registry.js";
 
 /** The account the htpasswd variant accepts (bcrypt hash precomputed with `htpasswd -Bbn`). */
 export const REGISTRY_USER = "levitate";
 export const REGISTRY_PASSWORD = "cache-test-password";
-const HTPASSWD = `${REGISTRY_USER}:$2y$05$raoykeCzzjnUSoakHkujiuI08lmW02SwlDUS6vNCk.iKwz2AMAQeK\n`;
-
-export interface StartedRegistry extends AsyncDisposable {
-  /** "127.0.0.1:PORT": what goes in front of a repository name. */
-  readonly host: string;
-  readonly url: string;
-  readonly storage: string;
-  /** Present when the registry was started with htpasswd authentication. */
-  readonly credentials: { readonly username: string; readonly password: string } | null;
-  stop(): Promise<void>;
-}
-
-export interface RegistryOptions {
-  readonly htpasswd?: boolean;
-  /** Executable to run (default: docker-registry from PATH). */
-  readonly binary?: string;
-}
-
-/** A free TCP port on 127.0.0.1 (asked of the kernel, then released). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
+const HTPASSWD_LINE = `${REGISTRY_USER}:$2y$05$raoykeCzzjnUSoakHkujiuI08lmW02SwlDUS6vNCk.iKwz2AMAQeK`;
 
 /** Is the docker-registry binary installed (`apt-get install docker-registry`)? */
 export async function registryInstalled(binary = "docker-registry"): Promise<boolean> {
@@ -45,64 +17,9 @@ export async function registryInstalled(binary = "docker-registry"): Promise<boo
   return probe.exitCode === 0;
 }
 
-export async function startRegistry(options: RegistryOptions = {}): Promise<StartedRegistry> {
-  const dir = await mkdtemp(join(tmpdir(), "levitate-registry-"));
-  const storage = join(dir, "data");
-  let lastError: unknown;
-  // A port can be taken between asking and binding: try a few.
-  for (let attempt = 0; attempt < 5; attempt += 1) {
-    const port = await freePort();
-    const lines = [
-      "version: 0.1",
-      "log: {level: error}",
-      `storage: {filesystem: {rootdirectory: ${storage}}, delete: {enabled: true}}`,
-      `http: {addr: "127.0.0.1:${port}"}`,
-    ];
-    if (options.htpasswd) {
-      await writeFile(join(dir, "htpasswd"), HTPASSWD);
-      lines.push(`auth: {htpasswd: {realm: levitate-test, path: ${join(dir, "htpasswd")}}}`);
-    }
-    await writeFile(join(dir, "config.yml"), lines.join("\n") + "\n");
-    const child = execa(options.binary ?? "docker-registry", ["serve", join(dir, "config.yml")], { reject: false, stdin: "ignore", all: true });
-    const url = `http://127.0.0.1:${port}`;
-    if (await waitReady(url, child)) {
-      let stopped = false;
-      const stop = async () => {
-        if (stopped) return;
-        stopped = true;
-        child.kill("SIGTERM");
-        await child;
-        await rm(dir, { recursive: true, force: true });
-      };
-      return {
-        host: `127.0.0.1:${port}`,
-        url,
-        storage,
-        credentials: options.htpasswd ? { username: REGISTRY_USER, password: REGISTRY_PASSWORD } : null,
-        stop,
-        [Symbol.asyncDispose]: stop,
-      };
-    }
-    child.kill("SIGKILL");
-    lastError = (await child).all;
-  }
-  await rm(dir, { recursive: true, force: true });
-  throw new Error(`docker-registry did not start: ${String(lastError)}`);
-}
-
-/** Ready when GET /v2/ answers (200, or 401 with htpasswd); false if the process ended first. */
-async function waitReady(url: string, child: ResultPromise): Promise<boolean> {
-  let exited = false;
-  void child.then(() => (exited = true));
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline && !exited) {
-    try {
-      const response = await fetch(`${url}/v2/`);
-      if (response.status === 200 || response.status === 401) return true;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return false;
+export function startRegistry(options: { htpasswd?: boolean; binary?: string } = {}): Promise<StartedRegistry> {
+  return start({
+    ...(options.htpasswd ? { htpasswd: { username: REGISTRY_USER, password: REGISTRY_PASSWORD, line: HTPASSWD_LINE } } : {}),
+    ...(options.binary === undefined ? {} : { binary: options.binary }),
+  });
 }
