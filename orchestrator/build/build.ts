@@ -17,6 +17,9 @@ import { publish } from "./publish.js";
 import type { PublishedBuild } from "./publish.js";
 import { cacheRoot as defaultCacheRoot } from "../util/cache-root.js";
 import { estimateFor, loadTimings, saveTiming } from "../progress/timings.js";
+import type { CacheFlags } from "../remote-cache/settings.js";
+import { cacheSettings } from "../remote-cache/settings.js";
+import { toolVersion } from "../util/package-root.js";
 
 export interface ConfigSelection {
   readonly cwd: string;
@@ -40,6 +43,8 @@ export interface BuildOptions extends ConfigSelection {
   readonly engine?: Engine | (() => Promise<Engine>);
   readonly signal?: AbortSignal;
   readonly jobs?: number;
+  /** --cache-from / --cache-to (the environment and the config's `cache:` fill in the rest). */
+  readonly cache?: CacheFlags;
 }
 
 export interface BuildOutcome {
@@ -98,14 +103,36 @@ export async function build(options: BuildOptions): Promise<BuildOutcome> {
   if (options.explain) {
     for (const stage of plan.stages) if (stage.action === "run") reporter.info(`${stage.name}: ${stage.reasons.join("; ")}`);
   }
-  // Every source the stages to run need, before any of them (or any container) starts.
-  const sources = await gatherPlanSources(config, plan, cacheRoot, reporter, options.signal);
   let created: Promise<Engine> | null = null;
   const engine = options.engine ?? (() => (created ??= import("../docker/engine.js").then((m) => m.createEngine({ env: options.env }))));
-  const outcomes = await executePlan({
+  const getEngine = async () => (typeof engine === "function" ? engine() : engine);
+  // The registry cache first: a stage pulled from it needs no source, no container, no toolchain image.
+  const settings = cacheSettings(options.cache ?? {}, options.env, config);
+  const remote =
+    settings.from === null && settings.to === null
+      ? null
+      : new (await import("../remote-cache/remote-cache.js")).RemoteCache({
+          settings,
+          env: options.env,
+          reporter,
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
+          context: { toolchain: plan.toolchain.tag, toolVersion: toolVersion() },
+          engine: getEngine,
+        });
+  const pulled = remote === null ? new Set<string>() : await remote.pullStages(plan.stages.filter((s) => s.action === "run"), store);
+  const toRun: BuildPlan = {
+    ...plan,
+    stages: plan.stages.map((s) => (pulled.has(s.name) ? { ...s, action: "cached" as const, reasons: ["pulled from the registry cache"] } : s)),
+  };
+  if (remote !== null && toRun.stages.some((s) => s.action === "run" && s.invocation.where === "container")) {
+    await remote.tryPullImage(plan.toolchain, await getEngine());
+  }
+  // Every source the stages to run need, before any of them (or any container) starts.
+  const sources = await gatherPlanSources(config, toRun, cacheRoot, reporter, options.signal);
+  const executed = await executePlan({
     engine,
     config,
-    plan,
+    plan: toRun,
     store,
     reporter,
     logDir: join(outDir, "logs"),
@@ -115,9 +142,14 @@ export async function build(options: BuildOptions): Promise<BuildOutcome> {
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     onStageTiming: (stage, ms) => void saveTiming(cacheRoot, stage, null, ms).catch(() => undefined),
   });
+  const outcomes = executed.map((o) => (pulled.has(o.name) ? { ...o, action: "pulled" as const } : o));
   // out/ is a whole build or nothing: publish only when every stage of the flavour was built.
   const complete = stagesFor(plan.flavour).every((s) => plan.stages.some((p) => p.name === s.name));
   const published = complete ? await publish(outDir, config, plan, outcomes, { cwd: options.cwd, engine: typeof engine === "function" ? engine : async () => engine }) : null;
+  if (remote?.exports) {
+    const artifacts = outcomes.map((o) => ({ stage: o.name, key: o.key, dir: o.dir }));
+    await remote.exportBuild(artifacts, [plan.toolchain], published === null ? null : outDir);
+  }
   return { config, plan, outcomes, published, outDir };
 }
 

@@ -29,7 +29,8 @@ export interface ExecuteOptions {
 
 export interface StageOutcome {
   readonly name: StageName;
-  readonly action: "run" | "cached";
+  /** pulled: from the registry cache (build() marks those; the executor sees them as cached). */
+  readonly action: "run" | "cached" | "pulled";
   readonly key: string;
   readonly dir: string;
   readonly durationMs: number;

@@ -67,9 +67,27 @@ export class RemoteCache {
     }
   }
 
-  /** Before building a tool image: pull it from the registry instead; false on a miss or a failure (with a warning). */
+  /**
+   * Before anything runs: pulls each stage the registry has, in plan order, reporting each as
+   * "pulled from cache" with size and time. Returns the names pulled; the rest are built.
+   */
+  async pullStages(stages: readonly StageToPull[], store: ArtifactCommitter): Promise<Set<string>> {
+    const pulled = new Set<string>();
+    for (const stage of stages) {
+      const got = await this.tryPull(stage, store);
+      if (got === null) continue;
+      pulled.add(stage.name);
+      this.options.reporter.stageStarted(stage.name);
+      const detail = `pulled from cache (${(got.bytes / 2 ** 20).toFixed(1)} MiB in ${(got.durationMs / 1000).toFixed(1)}s)`;
+      this.options.reporter.stageFinished(stage.name, { ok: true, durationMs: got.durationMs, detail });
+    }
+    return pulled;
+  }
+
+  /** When a stage must run and the engine lacks the toolchain image: pull it instead of building it; false on a miss or a failure (with a warning). */
   async tryPullImage(image: CachedImage, engine: Engine): Promise<boolean> {
     if (!this.readable || this.reader === null) return false;
+    if ((await engine.images.id(image.tag)) !== null) return false;
     const started = Date.now();
     try {
       const pulled = await pullImage(image, { engine, client: this.reader, env: this.options.env, ...this.signal() });
@@ -95,6 +113,10 @@ export class RemoteCache {
     const started = Date.now();
     try {
       const summary = await this.exportArtifacts(artifacts);
+      const took = ((Date.now() - started) / 1000).toFixed(1);
+      const sent = summary.pushed.length === 0 ? "nothing new" : `${summary.pushed.join(", ")} (${(summary.bytes / 2 ** 20).toFixed(1)} MiB in ${took}s)`;
+      const had = summary.present.length === 0 ? "" : `; already there: ${summary.present.join(", ")}`;
+      this.options.reporter.info(`cache: exported to ${where}: ${sent}${had}`);
       for (const image of images) {
         if (this.writer === null) break;
         const imageStarted = Date.now();
@@ -102,10 +124,6 @@ export class RemoteCache {
         const result = await pushImage(image, { engine, client: this.writer, env: this.options.env, ...this.signal() });
         if (result === "pushed") this.options.reporter.info(`cache: ${image.kind} image ${image.tag} pushed in ${((Date.now() - imageStarted) / 1000).toFixed(1)}s`);
       }
-      const took = ((Date.now() - started) / 1000).toFixed(1);
-      const sent = summary.pushed.length === 0 ? "nothing new" : `${summary.pushed.join(", ")} (${(summary.bytes / 2 ** 20).toFixed(1)} MiB in ${took}s)`;
-      const had = summary.present.length === 0 ? "" : `; already there: ${summary.present.join(", ")}`;
-      this.options.reporter.info(`cache: exported to ${where}: ${sent}${had}`);
     } catch (error) {
       if (!(error instanceof UserError)) throw error;
       throw new UserError(`exporting to the registry cache failed: ${error.message}`, {

@@ -22,6 +22,12 @@ ${CONFIG_HELP}
       --explain       say which input changed for every stage that runs
   -f, --force         run the named stages (or all) even if up to date
   -j, --jobs N        parallel make jobs inside stages (default: CPU count)
+      --cache-from REPO
+                      before running a stage, pull its artifact from this OCI repository if
+                      it has one (env: LEVITATE_CACHE_FROM; config: cache.registry; none: off)
+      --cache-to REPO
+                      after the build, push every artifact the repository lacks, and the
+                      toolchain image (env: LEVITATE_CACHE_TO; config: cache.push: true)
       --json          progress as JSON lines
       --plain         progress as plain lines (default when not a terminal, or CI=true)
 `;
@@ -36,6 +42,8 @@ export const buildCommand: Command = async (args, context) => {
       explain: { type: "boolean" },
       force: { type: "boolean", short: "f" },
       jobs: { type: "string", short: "j" },
+      "cache-from": { type: "string" },
+      "cache-to": { type: "string" },
       json: { type: "boolean" },
       plain: { type: "boolean" },
     },
@@ -73,16 +81,23 @@ export const buildCommand: Command = async (args, context) => {
       ...(values.force ? { force: true } : {}),
       ...(values.explain ? { explain: true } : {}),
       ...(jobs === undefined ? {} : { jobs }),
+      cache: {
+        ...(values["cache-from"] === undefined ? {} : { cacheFrom: values["cache-from"] }),
+        ...(values["cache-to"] === undefined ? {} : { cacheTo: values["cache-to"] }),
+      },
       reporter,
       signal: context.signal,
     });
     reporter.close();
     if (mode !== "json") {
       const ran = result.outcomes.filter((o) => o.action === "run").length;
+      const pulled = result.outcomes.filter((o) => o.action === "pulled").length;
       const where = result.published ? relative(context.cwd, result.published.iso) || result.published.iso : "artifacts cached";
-      context.stderr.write(
-        `${ran === 0 ? "up to date" : `built ${ran} stage${ran === 1 ? "" : "s"}`} in ${((Date.now() - started) / 1000).toFixed(2)}s: ${where}\n`,
-      );
+      const did = [
+        ...(ran === 0 ? [] : [`built ${ran} stage${ran === 1 ? "" : "s"}`]),
+        ...(pulled === 0 ? [] : [`pulled ${pulled} stage${pulled === 1 ? "" : "s"} from cache`]),
+      ];
+      context.stderr.write(`${did.length === 0 ? "up to date" : did.join(", ")} in ${((Date.now() - started) / 1000).toFixed(2)}s: ${where}\n`);
     }
     return 0;
   } catch (error) {
