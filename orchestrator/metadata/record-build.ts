@@ -1,11 +1,10 @@
 // After publishing out/: writes metadata.json and the SBOM from the build's stages, the toolchain recipe and (when stages ran) the engine.
-import { readFileSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import type { Flavour, ResolvedConfig } from "../config/types.js";
 import type { Engine } from "../docker/types.js";
 import { readApplets, writeSbom } from "../sbom/write-sbom.js";
 import type { ImageRecipe } from "../toolchain/recipes.js";
-import { packageRoot } from "../util/package-root.js";
+import { toolVersion } from "../util/package-root.js";
 import { assembleMetadata } from "./assemble-metadata.js";
 import { kernelFacts, stageRecords } from "./gather-facts.js";
 import type { StageFact } from "./gather-facts.js";
@@ -25,10 +24,6 @@ export interface RecordBuildInput {
   readonly outputs: Readonly<Record<string, FileDigest>>;
   /** Asked for the engine's version and the toolchain image id, only when a stage ran. */
   readonly engine: () => Promise<Engine>;
-}
-
-export function toolVersion(): string {
-  return (JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as { version: string }).version;
 }
 
 /** A project-relative path with "/" separators. */
