@@ -29,10 +29,17 @@ describe("vm and disk commands (minimal flavour)", () => {
     const uname = await runCli(["vm", "exec", vmA, "--", "uname", "-r"]);
     expect(uname.exitCode, explain(uname)).toBe(0);
     expect(uname.stdout.trim()).toMatch(/^6\.1\.\d+/);
-    const failing = await runCli(["vm", "exec", vmB, "--", "echo to-stdout; ls /no/such/file; exit 3"]);
+    const failing = await runCli(["vm", "exec", vmB, "--", "sh", "-c", "echo to-stdout; ls /no/such/file; exit 3"]);
     expect(failing.exitCode, explain(failing)).toBe(3);
     expect(failing.stdout).toContain("to-stdout");
     expect(failing.stdout).toContain("/no/such/file");
+    // Arguments arrive as given, like docker exec: spaces, quotes, $, a newline and an empty one.
+    const exit7 = await runCli(["vm", "exec", vmB, "--", "sh", "-c", "exit 7"]);
+    expect(exit7.exitCode, explain(exit7)).toBe(7);
+    const args = ["two words", "it's", '"dq"', "$HOME", "a\nb", ""];
+    const echoed = await runCli(["vm", "exec", vmB, "--", "sh", "-c", 'for a in "$@"; do printf "<%s>" "$a"; done', "argv0", ...args]);
+    expect(echoed.exitCode, explain(echoed)).toBe(0);
+    expect(echoed.stdout.replace(/\r/g, "")).toBe(args.map((a) => `<${a}>`).join("") + "\n");
     const hostname = await runCli(["vm", "exec", vmB, "--", "hostname"]);
     expect(hostname.stdout.trim()).toBe("levitate");
 
@@ -53,12 +60,12 @@ describe("vm and disk commands (minimal flavour)", () => {
 
     expect((await runCli(["vm", "start", vmA, ...flags, "--disk", disk])).exitCode).toBe(0);
     const token = `written-${Date.now()}`;
-    const write = await runCli(["vm", "exec", vmA, "--", `mkdir -p /mnt/d && mount /dev/vda /mnt/d && echo ${token} > /mnt/d/proof && sync && umount /mnt/d`]);
+    const write = await runCli(["vm", "exec", vmA, "--", "sh", "-c", `mkdir -p /mnt/d && mount /dev/vda /mnt/d && echo ${token} > /mnt/d/proof && sync && umount /mnt/d`]);
     expect(write.exitCode, explain(write)).toBe(0);
     expect((await runCli(["vm", "stop", vmA])).exitCode).toBe(0);
 
     expect((await runCli(["vm", "start", vmA, ...flags, "--disk", disk])).exitCode).toBe(0);
-    const read = await runCli(["vm", "exec", vmA, "--", "mkdir -p /mnt/d && mount /dev/vda /mnt/d && cat /mnt/d/proof"]);
+    const read = await runCli(["vm", "exec", vmA, "--", "sh", "-c", "mkdir -p /mnt/d && mount /dev/vda /mnt/d && cat /mnt/d/proof"]);
     expect(read.exitCode, explain(read)).toBe(0);
     expect(read.stdout.trim()).toBe(token);
     expect((await runCli(["vm", "stop", vmA])).exitCode).toBe(0);

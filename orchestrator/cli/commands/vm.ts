@@ -3,6 +3,7 @@ import { pipeline } from "node:stream/promises";
 import { createEngine } from "../../docker/engine.js";
 import { UserError } from "../../errors/errors.js";
 import { timeoutScale } from "../../vm/accel.js";
+import { guestCommandLine } from "../../vm/shell-quote.js";
 import { execInVm, startVm, stopVm, vmLogs, vmStatus } from "../../vm/vm-manager.js";
 import type { Command, CommandContext } from "../context.js";
 import { parse } from "../options.js";
@@ -11,7 +12,8 @@ import { VM_HELP, VM_OPTIONS, prepareBoot, vmOptions } from "../vm-setup.js";
 const HELP = `usage: levitate-docker vm <action> [NAME] [options]
 
   start [NAME]          build if needed, boot in the background (default name: levitate)
-  exec NAME -- CMD...   run CMD in the guest's shell; prints its output, exits with its exit code
+  exec NAME -- CMD...   run CMD with its arguments as given (like docker exec; a shell line needs
+                        sh -c '...'); prints its output, exits with its exit code
   logs NAME [-f]        the serial console since boot (-f: follow)
   status                every VM, running or not
   stop NAME             poweroff in the guest, then stop/kill QEMU after --timeout; removes the VM
@@ -71,13 +73,13 @@ export const vmCommand: Command = async (args, context) => {
   switch (action) {
     case "exec": {
       const vm = need();
-      if (command.length === 0) throw new UserError("vm exec: expected a command after --, e.g. vm exec NAME -- uname -r");
+      const commandLine = guestCommandLine(command);
       const status = (await vmStatus({ engine })).find((s) => s.name === vm);
       const scale = timeoutScale(status?.accel === "kvm" ? "kvm" : "tcg");
       const result = await execInVm({
         engine,
         name: vm,
-        command: command.join(" "),
+        command: commandLine,
         timeoutMs: seconds(values.timeout, 60, "--timeout") * 1000 * scale,
         shellTimeoutMs: 60_000 * scale,
         signal: context.signal,
