@@ -8,6 +8,8 @@ import type { CacheView } from "../plan/plan.js";
 import type { StageName } from "../stages/stage.js";
 import { sha256 } from "../hash/sha256.js";
 import { writeFileAtomic } from "../util/atomic.js";
+import { recordOutputs } from "./artifact-digests.js";
+import type { OutputDigests, OutputStamps } from "./artifact-digests.js";
 
 export interface ArtifactMeta {
   readonly stage: StageName;
@@ -15,6 +17,10 @@ export interface ArtifactMeta {
   readonly inputs: Readonly<Record<string, string>>;
   readonly durationMs: number;
   readonly createdAt: string;
+  /** sha256 and size of every file the stage produced (absent in artifacts made before they were recorded). */
+  readonly outputs?: OutputDigests;
+  /** Inode and mtime of each file when it was hashed: the fast path of reuse checks. */
+  readonly stamps?: OutputStamps;
 }
 
 export class ArtifactStore implements CacheView {
@@ -68,7 +74,8 @@ export class ArtifactStore implements CacheView {
     await mkdir(tmp, { recursive: true });
     try {
       await fill(tmp);
-      const meta: ArtifactMeta = { stage, key, inputs, durationMs: Date.now() - startedAt, createdAt: new Date().toISOString() };
+      const { outputs, stamps } = await recordOutputs(tmp);
+      const meta: ArtifactMeta = { stage, key, inputs, durationMs: Date.now() - startedAt, createdAt: new Date().toISOString(), outputs, stamps };
       await writeFile(join(tmp, "meta.json"), JSON.stringify(meta, null, 2));
       await rm(final, { recursive: true, force: true });
       await rename(tmp, final);

@@ -45,6 +45,8 @@ export interface BuildOptions extends ConfigSelection {
   readonly jobs?: number;
   /** --cache-from / --cache-to (the environment and the config's `cache:` fill in the rest). */
   readonly cache?: CacheFlags;
+  /** When another build of this project holds a build tree: wait (default) or fail at once. */
+  readonly wait?: boolean;
 }
 
 export interface BuildOutcome {
@@ -129,6 +131,7 @@ export async function build(options: BuildOptions): Promise<BuildOutcome> {
   }
   // Every source the stages to run need, before any of them (or any container) starts.
   const sources = await gatherPlanSources(config, toRun, cacheRoot, reporter, options.signal);
+  await reapAfterKilledBuilds(cacheRoot, engine);
   const executed = await executePlan({
     engine,
     config,
@@ -139,6 +142,7 @@ export async function build(options: BuildOptions): Promise<BuildOutcome> {
     sources,
     jobs: options.jobs ?? Math.max(1, availableParallelism()),
     volumePrefix: options.env.LEVITATE_VOLUME_PREFIX || "levitate",
+    ...(options.wait === undefined ? {} : { wait: options.wait }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     onStageTiming: (stage, ms) => void saveTiming(cacheRoot, stage, null, ms).catch(() => undefined),
   });
@@ -168,10 +172,24 @@ async function gatherPlanSources(
     cacheRoot,
     mirrors: config.mirror === null ? [] : [config.mirror],
     sites: config.mirrorSites,
+    // The bytes are about to be used: a damaged cached file is found here and fetched again.
+    verifyCache: true,
     ...(signal === undefined ? {} : { signal }),
     onProgress: (event) => {
       if (event.phase !== "verify" && event.bytes === 0) reporter.info(`${event.phase} ${event.file} from ${event.from}`);
     },
   });
   return new Map(gathered.map((g) => [g.pin.name, g.path]));
+}
+
+/**
+ * A build that ran containers and was killed (kill -9, a closed terminal) left a note: reap its
+ * containers now even when nothing needs the engine, so an up-to-date build leaves no orphans.
+ */
+async function reapAfterKilledBuilds(cacheRoot: string, engine: Engine | (() => Promise<Engine>)): Promise<void> {
+  const { deadContainerUsers, forgetContainerUsers } = await import("../ownership/engine-users.js");
+  const dead = deadContainerUsers(cacheRoot);
+  if (dead.length === 0) return;
+  await (typeof engine === "function" ? await engine() : engine).reapOrphans();
+  forgetContainerUsers(cacheRoot, dead);
 }

@@ -1,6 +1,6 @@
 // Applies a build plan: runs each stage that must run, in order, exactly as its invocation says.
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { ResolvedConfig } from "../config/types.js";
 import type { Engine } from "../docker/types.js";
@@ -9,6 +9,9 @@ import type { BuildPlan, PlannedStage } from "../plan/plan.js";
 import type { ProgressReporter } from "../progress/reporter.js";
 import type { StageName } from "../stages/stage.js";
 import type { ArtifactMeta, ArtifactStore } from "../artifacts/artifact-store.js";
+import { outputProblems, recordOutputs } from "../artifacts/artifact-digests.js";
+import { memorySizeBytes } from "../util/memory-size.js";
+import { writeFileAtomic } from "../util/atomic.js";
 
 export interface ExecuteOptions {
   /** The engine, or how to get one: a build with nothing to run never connects (or loads dockerode). */
@@ -23,6 +26,8 @@ export interface ExecuteOptions {
   readonly jobs: number;
   /** Prefix of the cache volumes' names (default "levitate"). */
   readonly volumePrefix?: string;
+  /** When another build holds a stage's build tree: wait for it (default) or fail at once. */
+  readonly wait?: boolean;
   readonly signal?: AbortSignal;
   readonly onStageTiming?: (stage: StageName, durationMs: number) => void;
 }
@@ -65,15 +70,22 @@ export async function executePlan(options: ExecuteOptions): Promise<StageOutcome
     if (stage.action === "cached") {
       const dir = store.dir(stage.name, stage.key);
       const meta = JSON.parse(await readFile(join(dir, "meta.json"), "utf8")) as ArtifactMeta;
-      if (JSON.stringify(store.lastInputs(stage.name)) !== JSON.stringify(meta.inputs)) await store.remember(meta);
-      artifacts.set(stage.name, dir);
-      outcomes.push({ name: stage.name, action: "cached", key: stage.key, dir, durationMs: 0 });
-      continue;
+      const damage = await artifactDamage(dir, meta);
+      if (damage.length === 0) {
+        if (JSON.stringify(store.lastInputs(stage.name)) !== JSON.stringify(meta.inputs)) await store.remember(meta);
+        artifacts.set(stage.name, dir);
+        outcomes.push({ name: stage.name, action: "cached", key: stage.key, dir, durationMs: 0 });
+        continue;
+      }
+      reporter.info(
+        `warning: the cached ${stage.name} artifact ${stage.key.slice(0, 12)} does not match what its stage produced (${damage.join("; ")}): discarded, running ${stage.name} again`,
+      );
+      await rm(dir, { recursive: true, force: true });
     }
     const started = Date.now();
     reporter.stageStarted(stage.name);
     try {
-      const dir = await store.commit(stage.name, stage.key, stage.inputs, (into) => runStage(stage, into), started);
+      const dir = await commitStage(stage, started);
       artifacts.set(stage.name, dir);
       const durationMs = Date.now() - started;
       reporter.stageFinished(stage.name, { ok: true, durationMs });
@@ -85,6 +97,36 @@ export async function executePlan(options: ExecuteOptions): Promise<StageOutcome
     }
   }
   return outcomes;
+
+  /**
+   * A container stage holds its build tree's lease while it runs (two builds of one project take
+   * turns; a dead holder's leftovers are removed first); a host stage needs no tree.
+   */
+  async function commitStage(stage: PlannedStage, started: number): Promise<string> {
+    const commit = () => store.commit(stage.name, stage.key, stage.inputs, (into) => runStage(stage, into), started);
+    if (stage.invocation.where === "host") return commit();
+    await ensureToolchain(stage.name);
+    const { holdWorkTree } = await import("../ownership/work-tree-lock.js");
+    const { workVolumeName } = await import("./run-container-stage.js");
+    const tree = await holdWorkTree(await getEngine(), {
+      image: plan.toolchain.tag,
+      volume: workVolumeName(options.volumePrefix ?? "levitate", stage.name, plan.toolchain.key),
+      purpose: `build ${stage.name}`,
+      wait: options.wait ?? true,
+      onMessage: (line) => reporter.info(line),
+      ...signal,
+    });
+    try {
+      // Another build of this project may have finished the same stage while we waited.
+      if (!stage.reasons.includes("--force") && store.has(stage.name, stage.key)) {
+        reporter.info(`${stage.name}: built meanwhile by another build of this project; using that`);
+        return store.dir(stage.name, stage.key);
+      }
+      return await commit();
+    } finally {
+      await tree.release();
+    }
+  }
 
   // Loaded only when a stage runs, so an up-to-date build stays fast.
   async function runStage(stage: PlannedStage, into: string): Promise<void> {
@@ -109,6 +151,7 @@ export async function executePlan(options: ExecuteOptions): Promise<StageOutcome
         logPath,
         jobs: options.jobs,
         volumePrefix: options.volumePrefix ?? "levitate",
+        limits: { memoryBytes: memorySizeBytes(config.build.memory), pidsLimit: config.build.pids },
         onLine: (line: string) => reporter.stageLog(stage.name, line),
         ...signal,
       };
@@ -121,4 +164,14 @@ export async function executePlan(options: ExecuteOptions): Promise<StageOutcome
       });
     }
   }
+}
+
+/**
+ * Problems with a cached artifact's files ([] when intact). An artifact from before digests were
+ * recorded is taken as it is, and its digests are recorded now for the next time.
+ */
+async function artifactDamage(dir: string, meta: ArtifactMeta): Promise<string[]> {
+  if (meta.outputs !== undefined) return outputProblems(dir, meta.outputs, meta.stamps);
+  await writeFileAtomic(join(dir, "meta.json"), JSON.stringify({ ...meta, ...(await recordOutputs(dir)) }, null, 2));
+  return [];
 }

@@ -1,5 +1,5 @@
 // Copies what the stage table marks as published (ISO, kernel, initramfs) into out/ atomically, then records metadata.json and the SBOM.
-import { copyFile, mkdir, readFile, stat } from "node:fs/promises";
+import { copyFile, mkdir, readFile, rm, stat } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { ResolvedConfig } from "../config/types.js";
@@ -9,6 +9,8 @@ import { recordBuild } from "../metadata/record-build.js";
 import type { RecordBuildInput } from "../metadata/record-build.js";
 import { replaceAtomically } from "../util/atomic.js";
 import type { StageOutcome } from "./execute.js";
+import type { ArtifactMeta } from "../artifacts/artifact-store.js";
+import { UserError } from "../errors/errors.js";
 
 export interface PublishedBuild {
   readonly iso: string;
@@ -49,12 +51,21 @@ export async function publish(
         outputs[file] = known;
         continue;
       }
+      // Published only if its bytes are what the stage recorded (the full check; reuse did the fast one).
+      const recorded = (JSON.parse(await readFile(join(outcome.dir, "meta.json"), "utf8")) as ArtifactMeta).outputs?.[file];
       await replaceAtomically(target, async (partial) => {
         await copyFile(join(outcome.dir, file), partial);
+        const digest = { sha256: await sha256File(partial), bytes: (await stat(partial)).size };
+        if (recorded !== undefined && recorded.sha256 !== digest.sha256) {
+          await rm(outcome.dir, { recursive: true, force: true });
+          throw new UserError(
+            `the cached ${stage.name} artifact's ${file} has sha256 ${digest.sha256}, but its stage produced ${recorded.sha256}: it was damaged and is discarded; nothing was published, run the build again`,
+          );
+        }
+        outputs[file] = digest;
         return true;
       });
       copied.push(file);
-      outputs[file] = { sha256: await sha256File(target), bytes: (await stat(target)).size };
     }
   }
   const { metadata: metadataPath } = await recordBuild({

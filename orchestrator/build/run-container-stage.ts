@@ -11,6 +11,8 @@ import { StageError } from "../errors/errors.js";
 import type { StageInvocation, StageName } from "../stages/stage.js";
 import { sourceDir } from "../stages/table.js";
 import { lineTail } from "./line-tail.js";
+import { DEFAULT_LIMITS } from "../docker/hardening.js";
+import { LABEL_WORK_VOLUME } from "../ownership/work-tree-lock.js";
 
 export interface RunContainerStageOptions {
   readonly engine: Engine;
@@ -30,10 +32,31 @@ export interface RunContainerStageOptions {
   readonly volumePrefix: string;
   readonly onLine: (line: string) => void;
   readonly signal?: AbortSignal;
+  /** Memory and pids limits of the stage container (config `build:`); default DEFAULT_LIMITS. */
+  readonly limits?: { readonly memoryBytes: number; readonly pidsLimit: number };
 }
 
-/** The contract: /out exists and is empty when the script starts. */
-export const STAGE_COMMAND = ["sh", "-c", "mkdir -p /out && exec sh /in/stage.sh"] as const;
+/**
+ * The contract: /out exists and is empty when the script starts. A source reaches its volume as
+ * `<file>.upload` and is renamed here, once the upload is whole: an upload cut off by a kill is
+ * uploaded again by the next run instead of being taken for the tarball.
+ */
+export const STAGE_COMMAND = [
+  "sh",
+  "-c",
+  'if [ -n "${SRC:-}" ] && [ -f "$SRC.upload" ]; then mv -f "$SRC.upload" "$SRC"; fi; mkdir -p /out && exec sh /in/stage.sh',
+] as const;
+
+/** Stages run as this user (present in every toolchain image), with no capabilities; it owns the volumes it writes. */
+export const STAGE_USER = "nobody";
+
+/** Scratch space in RAM for the scripts' temporary files; the root filesystem is read-only. */
+export const STAGE_TMPFS = { "/tmp": "rw,nosuid,nodev,exec,size=2g,mode=1777" } as const;
+
+/** The build tree volume of a stage: per toolchain, so a new compiler never reuses old objects. */
+export function workVolumeName(prefix: string, stage: StageName, toolchainKey: string): string {
+  return `${prefix}-work-${stage}-${toolchainKey.slice(0, 12)}`;
+}
 
 /** The container spec and uploads for an invocation: its env plus JOBS, its files in /in, its source in /sources. */
 export function stageContainer(options: Omit<RunContainerStageOptions, "engine" | "logPath" | "onLine" | "signal">): { spec: ContainerSpec; inputs: InputGroup[] } {
@@ -42,19 +65,31 @@ export function stageContainer(options: Omit<RunContainerStageOptions, "engine" 
   if (invocation.source !== null && options.sourcePath !== null) {
     const dir = sourceDir(invocation.source.sha256);
     const file = invocation.source.file;
-    inputs.push({ dir, files: [{ path: file, hostPath: options.sourcePath }], unlessExists: `${dir}/${file}` });
+    inputs.push({ dir, files: [{ path: `${file}.upload`, hostPath: options.sourcePath }], unlessExists: `${dir}/${file}` });
   }
+  const work = workVolumeName(options.volumePrefix, invocation.name, options.toolchainKey);
   const spec: ContainerSpec = {
     image: options.toolchainTag,
     cmd: [...STAGE_COMMAND],
     env: { ...invocation.env, JOBS: String(options.jobs) },
     network: "none",
+    user: STAGE_USER,
+    readOnlyRootfs: true,
+    scratch: ["/in", "/out"],
+    tmpfs: STAGE_TMPFS,
+    memoryBytes: (options.limits ?? DEFAULT_LIMITS).memoryBytes,
+    pidsLimit: (options.limits ?? DEFAULT_LIMITS).pidsLimit,
     mounts: [
       { volume: `${options.volumePrefix}-sources`, target: "/sources" },
-      { volume: `${options.volumePrefix}-work-${invocation.name}-${options.toolchainKey.slice(0, 12)}`, target: "/work" },
+      { volume: work, target: "/work" },
       { volume: `${options.volumePrefix}-ccache`, target: "/ccache" },
     ],
-    labels: { "levitate-docker.role": "stage", "levitate-docker.stage": invocation.name, "levitate-docker.key": options.key },
+    labels: {
+      "levitate-docker.role": "stage",
+      "levitate-docker.stage": invocation.name,
+      "levitate-docker.key": options.key,
+      [LABEL_WORK_VOLUME]: work,
+    },
   };
   return { spec, inputs };
 }
@@ -76,6 +111,8 @@ async function extractOut(tar: Readable, dir: string): Promise<void> {
     extract(dir, {
       map: (header) => ({ ...header, name: header.name.replace(/^out\/?/, "") }),
       ignore: (_name, header) => header?.name === "out" || header?.name === "out/",
+      // The stage's user owns them in the container; on the host they are ours (the types lack this tar-fs option).
+      ...({ chown: false } as object),
     }),
   );
 }

@@ -45,6 +45,8 @@ export function formatError(error: unknown): { text: string; code: number } {
     return { text: lines.join("\n") + "\n", code: 1 };
   }
   if (error instanceof InterruptedError) return { text: `interrupted: containers stopped and removed, nothing half-written kept\n`, code: 130 };
+  const full = noSpace(error);
+  if (full !== null) return { text: `error: ${full}\n`, code: 1 };
   const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
   return { text: `internal error (a bug in levitate-docker; please report it):\n${stack}\n`, code: 70 };
 }
@@ -99,4 +101,16 @@ export async function main(argv: readonly string[], streams: Partial<CommandCont
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
+}
+
+/** A full disk (or quota) anywhere in the cause chain, said plainly: it is the user's to fix, not a bug. */
+function noSpace(error: unknown): string | null {
+  for (let e: unknown = error, depth = 0; e !== undefined && e !== null && depth < 8; e = (e as { cause?: unknown }).cause, depth += 1) {
+    const { code, path } = e as NodeJS.ErrnoException;
+    if (code === "ENOSPC" || code === "EDQUOT") {
+      const where = path === undefined ? "" : ` writing ${path}`;
+      return `no space left on the device${where} (${code}); free some space or point LEVITATE_CACHE / LEVITATE_OUT elsewhere (nothing half-written was kept)`;
+    }
+  }
+  return null;
 }

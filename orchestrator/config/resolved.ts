@@ -56,6 +56,7 @@ export function buildResolvedConfig(
     cache: { ...document.cache },
     mirrorSites: [...origin.mirrorSites],
     vm: { ...document.vm },
+    build: { ...document.build },
   });
 }
 

@@ -96,6 +96,21 @@ export const configSchema = z.strictObject({
       push: z.boolean().default(false),
     })
     .prefault({}),
+  build: z
+    .strictObject({
+      memory: z
+        .string()
+        .regex(MEMORY, "expected a memory size like 4G or 512M")
+        .default("4G")
+        .meta({ description: "Memory limit of each stage container, without swap beyond it (the kernel needs about 1G per make job)." }),
+      pids: z
+        .int("expected a whole number of processes from 64 to 65536")
+        .min(64, "expected at least 64 processes")
+        .max(65536, "expected at most 65536 processes")
+        .default(4096)
+        .meta({ description: "Most processes a stage container may run at once." }),
+    })
+    .prefault({}),
   /** Offline mirror directory (files by name), searched before downloading. */
   mirror: path.nullable().default(null).meta({ description: "Offline mirror directory (files by name), searched before downloading." }),
   mirror_sites: z

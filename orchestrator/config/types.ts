@@ -78,4 +78,9 @@ export interface ResolvedConfig {
     readonly memory: string;
     readonly cpus: number;
   };
+  /** Limits of every stage container. */
+  readonly build: {
+    readonly memory: string;
+    readonly pids: number;
+  };
 }

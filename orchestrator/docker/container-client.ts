@@ -3,6 +3,7 @@ import type { Readable } from "node:stream";
 import { createContainer, uploadInputs } from "./container-create.js";
 import { cancelledBeforeStart, runToEnd } from "./container-run.js";
 import { attachStreams, logStream } from "./container-streams.js";
+import { giveVolumesTo } from "./volume-owner.js";
 import { idempotent, orNullIfMissing } from "./docker-errors.js";
 import type { Connect } from "./dockerode-util.js";
 import { labelFilter } from "./labels.js";
@@ -16,12 +17,14 @@ export function containerClient(connect: Connect, runId: string, volumes: Volume
       const startedAt = Date.now();
       const docker = await connect();
       const container = await createContainer(docker, runId, volumes, spec);
-      return runToEnd(docker, container, options, startedAt);
+      return runToEnd(docker, runId, spec, container, options, startedAt);
     },
     async start(spec, options = {}) {
-      const container = await createContainer(await connect(), runId, volumes, spec);
+      const docker = await connect();
+      const container = await createContainer(docker, runId, volumes, spec);
       try {
-        await uploadInputs(container, options.inputs);
+        await uploadInputs(container, options.inputs, spec);
+        await giveVolumesTo(docker, runId, spec, container);
         await container.start();
         return container.id;
       } catch (error) {
@@ -59,7 +62,7 @@ export function containerClient(connect: Connect, runId: string, volumes: Volume
     },
     async remove(nameOrId) {
       const container = await get(nameOrId);
-      await idempotent(() => container.remove({ force: true }));
+      await idempotent(() => container.remove({ force: true, v: true }));
     },
     async wait(nameOrId) {
       const result = (await (await get(nameOrId)).wait()) as { StatusCode: number };

@@ -1,17 +1,24 @@
-// A ContainerSpec turned into a created (not started) container, with its inputs uploaded.
+// A ContainerSpec turned into a created (not started) container, least-privileged, with its inputs uploaded.
 import type Docker from "dockerode";
+import { LABEL_OWNER, currentOwner, formatOwner } from "../ownership/owner.js";
 import { createError } from "./docker-errors.js";
 import { exists } from "./dockerode-util.js";
+import { DEFAULT_LIMITS, hardenedHostConfig } from "./hardening.js";
 import { resourceLabels } from "./labels.js";
 import { PLATFORM } from "./platform.js";
 import { packInputs } from "./tar-inputs.js";
 import type { ContainerSpec, InputGroup, VolumeClient } from "./types.js";
 import { LABEL_ROLE } from "./types.js";
 
-/** Creates the container (and any volume it mounts); maps "no such image" and "name taken" to UserErrors. */
+/**
+ * Creates the container (and any volume it mounts); maps "no such image" and "name taken" to UserErrors.
+ * Every container drops all capabilities, cannot gain privileges, has bounded pids and memory, and
+ * (unless detached) names its owner so an orphan can be recognised once this process is gone.
+ */
 export async function createContainer(docker: Docker, runId: string, volumes: VolumeClient, spec: ContainerSpec): Promise<Docker.Container> {
   for (const mount of spec.mounts ?? []) await volumes.ensure(mount.volume);
   const role = spec.labels?.[LABEL_ROLE] ?? "stage";
+  const owner: Record<string, string> = spec.detached === true ? {} : { [LABEL_OWNER]: formatOwner(currentOwner()) };
   try {
     return await docker.createContainer({
       // A query parameter since API 1.41: an arm64 engine runs the amd64 image emulated instead of refusing it.
@@ -22,7 +29,8 @@ export async function createContainer(docker: Docker, runId: string, volumes: Vo
       ...(spec.entrypoint === undefined ? {} : { Entrypoint: [...spec.entrypoint] }),
       Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
       ...(spec.workingDir === undefined ? {} : { WorkingDir: spec.workingDir }),
-      Labels: resourceLabels(runId, role, spec.labels ?? {}),
+      ...(spec.user === undefined ? {} : { User: spec.user }),
+      Labels: resourceLabels(runId, role, { ...owner, ...spec.labels }),
       Tty: spec.tty ?? false,
       OpenStdin: spec.openStdin ?? false,
       StdinOnce: false,
@@ -31,11 +39,19 @@ export async function createContainer(docker: Docker, runId: string, volumes: Vo
       AttachStderr: true,
       NetworkDisabled: spec.network === "none",
       HostConfig: {
+        ...hardenedHostConfig({
+          memoryBytes: spec.memoryBytes ?? DEFAULT_LIMITS.memoryBytes,
+          pidsLimit: spec.pidsLimit ?? DEFAULT_LIMITS.pidsLimit,
+        }),
         NetworkMode: spec.network,
-        Mounts: (spec.mounts ?? []).map((m) => ({ Type: "volume" as const, Source: m.volume, Target: m.target, ReadOnly: m.readOnly ?? false })),
+        ReadonlyRootfs: spec.readOnlyRootfs ?? false,
+        Mounts: [
+          ...(spec.mounts ?? []).map((m) => ({ Type: "volume" as const, Source: m.volume, Target: m.target, ReadOnly: m.readOnly ?? false })),
+          ...(spec.scratch ?? []).map((target) => ({ Type: "volume" as const, Source: "", Target: target })),
+        ],
+        ...(spec.tmpfs === undefined ? {} : { Tmpfs: { ...spec.tmpfs } }),
         Devices: (spec.devices ?? []).map((d) => ({ PathOnHost: d, PathInContainer: d, CgroupPermissions: "rwm" })),
         AutoRemove: spec.autoRemove ?? false,
-        ...(spec.memoryBytes === undefined ? {} : { Memory: spec.memoryBytes }),
       },
     });
   } catch (error) {
@@ -43,11 +59,20 @@ export async function createContainer(docker: Docker, runId: string, volumes: Vo
   }
 }
 
-/** Uploads each group as a tar stream (skipping a group whose `unlessExists` path is already there). */
-export async function uploadInputs(container: Docker.Container, inputs: readonly InputGroup[] | undefined): Promise<void> {
+/**
+ * Uploads each group as a tar stream (skipping a group whose `unlessExists` path is already there).
+ * A group lands through the deepest mount that holds its directory, so uploads work with a read-only
+ * root filesystem; with a `user`, the engine makes the uploaded files that user's.
+ */
+export async function uploadInputs(container: Docker.Container, inputs: readonly InputGroup[] | undefined, spec?: ContainerSpec): Promise<void> {
+  const roots = spec === undefined ? [] : [...(spec.mounts ?? []).map((m) => m.target), ...(spec.scratch ?? [])];
   for (const input of inputs ?? []) {
     if (input.unlessExists !== undefined && (await exists(container, input.unlessExists))) continue;
-    const tar = packInputs(input.files, input.dir);
-    await container.putArchive(tar as unknown as NodeJS.ReadableStream, { path: "/" });
+    const root = roots.filter((r) => input.dir === r || input.dir.startsWith(`${r}/`)).sort((a, b) => b.length - a.length)[0] ?? "/";
+    const tar = packInputs(input.files, input.dir.slice(root.length));
+    await container.putArchive(tar as unknown as NodeJS.ReadableStream, {
+      path: root,
+      ...(spec?.user === undefined ? {} : { copyUIDGID: "1" }),
+    });
   }
 }

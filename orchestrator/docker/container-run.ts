@@ -4,11 +4,19 @@ import { constants } from "node:os";
 import { PassThrough } from "node:stream";
 import type { Readable } from "node:stream";
 import { cancelReasonOf } from "../errors/errors.js";
-import type { RunOptions, RunResult } from "./types.js";
+import type { ContainerSpec, RunOptions, RunResult } from "./types.js";
 import { uploadInputs } from "./container-create.js";
+import { giveVolumesTo } from "./volume-owner.js";
 
 /** Runs a created container to its end and always removes it; kills (timeout, cancel) are results, not errors. */
-export async function runToEnd(docker: Docker, container: Docker.Container, options: RunOptions, startedAt: number): Promise<RunResult> {
+export async function runToEnd(
+  docker: Docker,
+  runId: string,
+  spec: ContainerSpec,
+  container: Docker.Container,
+  options: RunOptions,
+  startedAt: number,
+): Promise<RunResult> {
   const killed: { for: "cancel" | "timeout" | null } = { for: null };
   const kill = (why: "cancel" | "timeout") => {
     killed.for ??= why;
@@ -19,7 +27,8 @@ export async function runToEnd(docker: Docker, container: Docker.Container, opti
   const timer = options.timeoutMs === undefined ? null : setTimeout(() => kill("timeout"), options.timeoutMs);
   let exitCode: number | null = null;
   try {
-    await uploadInputs(container, options.inputs);
+    await uploadInputs(container, options.inputs, spec);
+    await giveVolumesTo(docker, runId, spec, container);
     const stream = await container.attach({ stream: true, stdout: true, stderr: true });
     const ended = demux(docker, stream, options.onOutput);
     if (options.signal?.aborted) killed.for = "cancel";
@@ -35,7 +44,8 @@ export async function runToEnd(docker: Docker, container: Docker.Container, opti
   } finally {
     if (timer) clearTimeout(timer);
     options.signal?.removeEventListener("abort", onAbort);
-    await container.remove({ force: true, v: false }).catch(() => undefined);
+    // v: its scratch volumes (inputs, outputs) go with it; named volumes are never removed by this.
+    await container.remove({ force: true, v: true }).catch(() => undefined);
   }
   return {
     containerId: container.id,

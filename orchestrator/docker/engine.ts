@@ -6,13 +6,23 @@ import { modemOptions } from "./dockerode-util.js";
 import { describeEndpoint, howToStartEngine } from "./endpoint.js";
 import type { Endpoint } from "./endpoint.js";
 import { imageClient } from "./image-client.js";
-import { newRunId } from "./labels.js";
+import { labelFilter, newRunId } from "./labels.js";
+import { ContainerLeases } from "./lease-containers.js";
+import { idempotent } from "./docker-errors.js";
+import { reapOrphans } from "../ownership/reaper.js";
+import { noteContainerUser } from "../ownership/engine-users.js";
+import { cacheRoot } from "../util/cache-root.js";
+import type { ReaperClient } from "../ownership/reaper.js";
 import type { Engine, EngineInfo } from "./types.js";
 import { volumeClient } from "./volume-client.js";
 
 export interface CreateEngineOptions {
   readonly runId?: string;
   readonly env?: NodeJS.ProcessEnv;
+  /** Where to say what the orphan reaper removed (default: stderr). */
+  readonly onNotice?: (line: string) => void;
+  /** Skip reaping orphans on first contact (tests that watch orphans on purpose). */
+  readonly reap?: boolean;
 }
 
 export function createEngine(options: CreateEngineOptions = {}): Engine {
@@ -33,12 +43,43 @@ export function createEngine(options: CreateEngineOptions = {}): Engine {
     });
     return reachable;
   };
+  // Every command that talks to the engine first removes containers whose owner is gone (a kill -9, a closed terminal).
+  let reaped: Promise<unknown> | null = options.reap === false ? Promise.resolve() : null;
+  const notice = options.onNotice ?? ((line: string) => void process.stderr.write(`note: ${line}\n`));
   const connect = async (): Promise<Docker> => {
     await info();
+    noteContainerUser(cacheRoot(env));
+    reaped ??= reapOrphans(reaperClient(docker), { onMessage: notice }).catch((error: unknown) => {
+      notice(`could not look for orphaned containers: ${(error as Error).message}`);
+    });
+    await reaped;
     return docker;
   };
   const volumes = volumeClient(connect, runId);
-  return { runId, info, images: imageClient(connect), volumes, containers: containerClient(connect, runId, volumes) };
+  return {
+    runId,
+    info,
+    images: imageClient(connect),
+    volumes,
+    containers: containerClient(connect, runId, volumes),
+    leases: (image) => new ContainerLeases(connect, runId, image),
+    reapOrphans: async () => {
+      await connect();
+    },
+  };
+}
+
+/** The reaper's two calls, straight on dockerode (the clients above wait for the reaper). */
+function reaperClient(docker: Docker): ReaperClient {
+  return {
+    async list(labels, options) {
+      const found = await docker.listContainers({ all: options.all, filters: { label: labelFilter(labels) } });
+      return found.map((c) => ({ id: c.Id, name: (c.Names[0] ?? "").replace(/^\//, ""), state: c.State, labels: c.Labels ?? {} }));
+    },
+    async remove(id) {
+      await idempotent(() => docker.getContainer(id).remove({ force: true, v: true }));
+    },
+  };
 }
 
 async function loadInfo(docker: Docker, endpoint: Endpoint): Promise<EngineInfo> {

@@ -6,6 +6,9 @@ export interface Limits {
   readonly pidsLimit: number;
 }
 
+/** For containers whose spec names no limits (QEMU, helpers); stages take theirs from the config's `build:`. */
+export const DEFAULT_LIMITS: Limits = { memoryBytes: 4 * 1024 ** 3, pidsLimit: 4096 };
+
 /** The HostConfig part every container of ours shares; callers add mounts, devices and network. */
 export function hardenedHostConfig(limits: Limits): Docker.HostConfig {
   return {

@@ -15,7 +15,7 @@ import { hardenedHostConfig } from "./hardening.js";
 
 export class ContainerLeases implements LeaseBackend {
   constructor(
-    private readonly docker: Docker,
+    private readonly connect: () => Promise<Docker>,
     private readonly runId: string,
     /** An image on the engine that has `cat` (the toolchain or the runner image). */
     private readonly image: string,
@@ -24,7 +24,7 @@ export class ContainerLeases implements LeaseBackend {
   async tryTake(name: string, labels: Readonly<Record<string, string>>): Promise<HeldLease | null> {
     let container: Docker.Container;
     try {
-      container = await this.docker.createContainer({
+      container = await (await this.connect()).createContainer({
         name,
         Image: this.image,
         Entrypoint: ["cat"],
@@ -67,7 +67,7 @@ export class ContainerLeases implements LeaseBackend {
 
   async look(name: string): Promise<LeaseHolder | null> {
     try {
-      const info = await this.docker.getContainer(name).inspect();
+      const info = await (await this.connect()).getContainer(name).inspect();
       return { id: info.Id, state: info.State.Status, createdMs: Date.parse(info.Created), labels: info.Config.Labels ?? {} };
     } catch (error) {
       if (statusOf(error) === 404) return null;
@@ -77,7 +77,7 @@ export class ContainerLeases implements LeaseBackend {
 
   async breakLease(id: string): Promise<void> {
     try {
-      await this.docker.getContainer(id).remove({ force: true });
+      await (await this.connect()).getContainer(id).remove({ force: true });
     } catch (error) {
       if (statusOf(error) !== 404) throw error;
     }

@@ -2,6 +2,7 @@
 // Only orchestrator/docker/ imports dockerode; everything else sees these types.
 import type { Readable, Writable } from "node:stream";
 import type { CancelReason } from "../errors/errors.js";
+import type { LeaseBackend } from "../ownership/lease.js";
 
 /** Labels every resource we create carries (see docker/labels.ts). */
 export const LABEL_TOOL = "levitate-docker";
@@ -44,7 +45,20 @@ export interface ContainerSpec {
   readonly openStdin?: boolean;
   /** Remove automatically when it exits (used for detached VMs? no: they keep logs until `vm rm`). */
   readonly autoRemove?: boolean;
+  /** Memory limit (no swap beyond it); default DEFAULT_LIMITS.memoryBytes. */
   readonly memoryBytes?: number;
+  /** Most processes the container may run; default DEFAULT_LIMITS.pidsLimit. */
+  readonly pidsLimit?: number;
+  /** Run as this user (a name or uid:gid the image knows); uploads are then owned by it, and so are the mounted volumes. */
+  readonly user?: string;
+  /** The root filesystem is read-only; write to volumes, `scratch` volumes and `tmpfs`. */
+  readonly readOnlyRootfs?: boolean;
+  /** Anonymous volumes at these paths, removed with the container (where inputs land and outputs are collected). */
+  readonly scratch?: readonly string[];
+  /** tmpfs mounts: path -> options ("size=1g"). */
+  readonly tmpfs?: Readonly<Record<string, string>>;
+  /** Outlives the command that started it (a named VM): carries no owner, so the reaper leaves it. */
+  readonly detached?: boolean;
 }
 
 export interface InputGroup {
@@ -203,6 +217,10 @@ export interface ContainerClient {
 
 /** One engine, three resource clients (as testcontainers splits its runtime client). */
 export interface Engine {
+  /** Locks that only one process holds engine-wide, kept by containers of `image` (which must have `cat`). */
+  leases(image: string): LeaseBackend;
+  /** Removes containers whose owner is gone (done once, on first use of the engine; this waits for it). */
+  reapOrphans(): Promise<void>;
   /** Throws UserError (what was tried, how to start one) when unreachable. */
   info(): Promise<EngineInfo>;
   readonly images: ImageClient;

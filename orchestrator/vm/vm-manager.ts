@@ -5,6 +5,7 @@ import { Transform } from "node:stream";
 import type { Engine, InputFile } from "../docker/types.js";
 import { LABEL_ROLE } from "../docker/types.js";
 import { UserError } from "../errors/errors.js";
+import { memorySizeBytes } from "../util/memory-size.js";
 import { ConsoleTextDecoder } from "./console-text.js";
 import { diskExists, diskUsers } from "./disks.js";
 import type { Accelerator } from "./qemu-command.js";
@@ -45,6 +46,17 @@ export interface StartVmOptions {
   readonly disk?: string;
   /** Guest networking; default none. */
   readonly network?: "none" | "user";
+  /** Outlives this process (`vm start`); otherwise the VM is ours and reaped if we die. */
+  readonly detached?: boolean;
+}
+
+/** QEMU's own needs (TCG translation cache, firmware, I/O) on top of the guest's memory. */
+const QEMU_OVERHEAD_BYTES = 1536 * 1024 ** 2;
+
+/** The runner container's memory limit for a guest of `memory` ("256M", "2G"). */
+export function vmContainerMemory(memory: string): number {
+  const guest = memorySizeBytes(memory);
+  return Math.max(4 * 1024 ** 3, (Number.isNaN(guest) ? 0 : guest) + QEMU_OVERHEAD_BYTES);
 }
 
 export interface VmHandle {
@@ -94,6 +106,8 @@ export async function startVm(options: StartVmOptions): Promise<VmHandle> {
       name: containerName,
       cmd: argv,
       network: options.network === "user" ? "bridge" : "none",
+      memoryBytes: vmContainerMemory(options.memory),
+      ...(options.detached === true ? { detached: true } : {}),
       ...(options.accel === "kvm" ? { devices: ["/dev/kvm"] } : {}),
       ...(options.disk === undefined ? {} : { mounts: [{ volume: DISK_VOLUME, target: DISKS_DIR }] }),
       labels: {

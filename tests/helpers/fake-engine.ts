@@ -1,4 +1,5 @@
 // An in-memory Engine for unit tests: records calls, keeps images, volumes and containers in maps, runs scripted containers.
+import type { LeaseBackend, LeaseHolder } from "../../orchestrator/ownership/lease.js";
 import type { Readable } from "node:stream";
 import type {
   AttachedStreams,
@@ -47,6 +48,27 @@ export class FakeEngine implements Engine {
   readonly images: ImageClient;
   readonly volumes: VolumeClient;
   readonly containers: ContainerClient;
+
+  /** Leases by name (held by this process until released). */
+  readonly leaseStore = new Map<string, LeaseHolder>();
+
+  leases(): LeaseBackend {
+    const store = this.leaseStore;
+    return {
+      async tryTake(name, labels) {
+        if (store.has(name)) return null;
+        const id = `lease-${store.size + 1}`;
+        store.set(name, { id, state: "running", createdMs: Date.now(), labels });
+        return { name, release: async () => void (store.get(name)?.id === id && store.delete(name)) };
+      },
+      look: async (name) => store.get(name) ?? null,
+      async breakLease(id) {
+        for (const [name, holder] of store) if (holder.id === id) store.delete(name);
+      },
+    };
+  }
+
+  async reapOrphans(): Promise<void> {}
 
   constructor(private readonly engineId = "ENGINE-1") {
     this.images = this.imageClient();

@@ -28,6 +28,8 @@ ${CONFIG_HELP}
       --cache-to REPO
                       after the build, push every artifact the repository lacks, and the
                       toolchain image (env: LEVITATE_CACHE_TO; config: cache.push: true)
+      --no-wait       fail at once when another build of this project holds a stage's build tree
+                      (default: wait for it, saying for whom)
       --json          progress as JSON lines
       --plain         progress as plain lines (default when not a terminal, or CI=true)
 `;
@@ -44,6 +46,7 @@ export const buildCommand: Command = async (args, context) => {
       jobs: { type: "string", short: "j" },
       "cache-from": { type: "string" },
       "cache-to": { type: "string" },
+      "no-wait": { type: "boolean" },
       json: { type: "boolean" },
       plain: { type: "boolean" },
     },
@@ -85,6 +88,7 @@ export const buildCommand: Command = async (args, context) => {
         ...(values["cache-from"] === undefined ? {} : { cacheFrom: values["cache-from"] }),
         ...(values["cache-to"] === undefined ? {} : { cacheTo: values["cache-to"] }),
       },
+      ...(values["no-wait"] ? { wait: false } : {}),
       reporter,
       signal: context.signal,
     });

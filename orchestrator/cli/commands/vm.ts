@@ -42,6 +42,7 @@ async function start(values: Parameters<typeof prepareBoot>[0], name: string, co
   const handle = await startVm({
     ...vmOptions(prepared),
     name,
+    detached: true,
   });
   context.stdout.write(`started VM ${handle.name} (${handle.accel}: ${prepared.accel.reason})\n`);
   context.stderr.write(`  levitate-docker vm exec ${handle.name} -- uname -a\n  levitate-docker vm stop ${handle.name}\n`);
