@@ -10,8 +10,9 @@ import { runnerRecipe } from "../toolchain/recipes.js";
 import { cacheRoot } from "../util/cache-root.js";
 import { chooseAccelerator } from "../vm/accel.js";
 import type { AcceleratorChoice, RequestedAccelerator } from "../vm/accel.js";
-import { parseSize } from "../vm/disks.js";
-import type { VmBootFiles } from "../vm/vm-manager.js";
+import type { BootEventHandler } from "../vm/boot-events.js";
+import type { VmBootFiles, VmSpec } from "../vm/vm-spec.js";
+import { vmMemoryProblem } from "../util/vm-memory.js";
 import type { CommandContext } from "./context.js";
 import { CONFIG_HELP, CONFIG_OPTIONS, progressMode, selection } from "./options.js";
 
@@ -53,13 +54,9 @@ export interface VmValues {
 export interface PreparedBoot {
   readonly engine: Engine;
   readonly config: ResolvedConfig;
-  readonly runnerImage: string;
   readonly accel: AcceleratorChoice;
-  readonly boot: VmBootFiles;
-  readonly memory: string;
-  readonly cpus: number;
-  readonly uefi: boolean;
-  readonly disk?: string;
+  /** The VM to start, all but its name. */
+  readonly vm: Omit<VmSpec, "name" | "role">;
 }
 
 function requestedAccel(value: string | undefined): RequestedAccelerator {
@@ -70,18 +67,16 @@ function requestedAccel(value: string | undefined): RequestedAccelerator {
   return accel;
 }
 
-/** Builds what is out of date, then gets everything a VM needs; progress and verdicts go to stderr. */
-export async function prepareBoot(values: VmValues, context: CommandContext, log: (line: string) => void): Promise<PreparedBoot> {
+/** Builds what is out of date, then gets everything a VM needs; the runner image and the accelerator are reported as events. */
+export async function prepareBoot(values: VmValues, context: CommandContext, onEvent: BootEventHandler): Promise<PreparedBoot> {
   const requested = requestedAccel(values.accel);
   let cpus: number | undefined;
   if (values.cpus !== undefined) {
     cpus = Number(values.cpus);
     if (!Number.isInteger(cpus) || cpus < 1 || cpus > 64) throw new UserError(`--cpus: expected a whole number from 1 to 64, got '${values.cpus}'`);
   }
-  if (values.memory !== undefined && !/^[1-9][0-9]*[MG]$/.test(values.memory)) {
-    throw new UserError(`--memory: expected a size like 256M or 1G, got '${values.memory}'`);
-  }
-  if (values.memory !== undefined) parseSize(values.memory);
+  const memoryProblem = values.memory === undefined ? null : vmMemoryProblem(values.memory);
+  if (memoryProblem !== null) throw new UserError(`--memory: ${memoryProblem}`);
   const chosen = selection(values, context);
   const mode = progressMode(values, context.stderr, context.env);
   const reporter = createReporter({ mode: mode === "json" ? "plain" : mode, out: context.stderr });
@@ -95,7 +90,7 @@ export async function prepareBoot(values: VmValues, context: CommandContext, log
   const engine = createEngine({ env: context.env });
   const recipe = await runnerRecipe(result.config);
   await ensureImage(engine, recipe, {
-    onBuildStart: () => log(`building QEMU runner image ${recipe.tag} (once)`),
+    onBuildStart: () => onEvent({ type: "note", text: `building QEMU runner image ${recipe.tag} (once)` }),
     signal: context.signal,
   });
   const accel = await chooseAccelerator({
@@ -104,7 +99,7 @@ export async function prepareBoot(values: VmValues, context: CommandContext, log
     runnerImage: recipe.tag,
     canaryKernel: published.bzImage,
     cacheRoot: cacheRoot(context.env),
-    log,
+    onEvent,
     signal: context.signal,
   });
   const boot: VmBootFiles =
@@ -114,26 +109,15 @@ export async function prepareBoot(values: VmValues, context: CommandContext, log
   return {
     engine,
     config: result.config,
-    runnerImage: recipe.tag,
     accel,
-    boot,
-    memory: values.memory ?? result.config.vm.memory,
-    cpus: cpus ?? result.config.vm.cpus,
-    uefi: values.uefi === true,
-    ...(values.disk === undefined ? {} : { disk: values.disk }),
-  };
-}
-
-/** The StartVmOptions fields every VM command takes from a prepared boot. */
-export function vmOptions(prepared: PreparedBoot) {
-  return {
-    engine: prepared.engine,
-    runnerImage: prepared.runnerImage,
-    boot: prepared.boot,
-    accel: prepared.accel.accel,
-    memory: prepared.memory,
-    cpus: prepared.cpus,
-    uefi: prepared.uefi,
-    ...(prepared.disk === undefined ? {} : { disk: prepared.disk }),
+    vm: {
+      runnerImage: recipe.tag,
+      boot,
+      accel: accel.accel,
+      memory: values.memory ?? result.config.vm.memory,
+      cpus: cpus ?? result.config.vm.cpus,
+      uefi: values.uefi === true,
+      ...(values.disk === undefined ? {} : { disk: values.disk }),
+    },
   };
 }

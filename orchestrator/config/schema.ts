@@ -2,6 +2,7 @@
 import * as z from "zod";
 import { REPOSITORY_FORMAT, checkRepository } from "../util/repository-reference.js";
 import { mirrorSiteProblem } from "./mirror-sites.js";
+import { VM_MEMORY_FORMAT, VM_MEMORY_PATTERN } from "../util/vm-memory.js";
 
 // Custom messages start with "expected": the issue formatter appends ", got <value>".
 const SERVICE_NAME = /^[a-z0-9][a-z0-9._-]*$/;
@@ -9,7 +10,6 @@ const SOURCE_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 const HOSTNAME = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
 const DISTRO_NAME = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
 const CONSOLE = /^(?:tty[A-Za-z]*[0-9]+|hvc[0-9]+|xvc[0-9]+)$/;
-const MEMORY = /^[1-9][0-9]*[MG]$/;
 const SHA256 = /^[0-9a-f]{64}$/;
 const FILE_NAME = /^(?!\.\.?$)[^/\\\0]+$/;
 const COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
@@ -81,7 +81,7 @@ export const configSchema = z.strictObject({
   files: path.meta({ description: "Directory copied into the image last (its files win); relative to this file." }),
   vm: z
     .strictObject({
-      memory: z.string().regex(MEMORY, "expected a memory size like 256M or 1G").default("256M"),
+      memory: z.string().regex(VM_MEMORY_PATTERN, `expected ${VM_MEMORY_FORMAT}`).default("256M"),
       cpus: z
         .int("expected a whole number of CPUs from 1 to 64")
         .min(1, "expected at least 1 CPU")

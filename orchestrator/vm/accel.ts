@@ -6,6 +6,7 @@ import type { Engine } from "../docker/types.js";
 import { UserError } from "../errors/errors.js";
 import { finishedExitCode } from "../docker/run-outcome.js";
 import { writeFileAtomic } from "../util/atomic.js";
+import type { BootEventHandler } from "./boot-events.js";
 import { canaryBoot } from "./kvm-canary.js";
 import type { Accelerator } from "./qemu-command.js";
 import { formatSeconds } from "./serial-console.js";
@@ -25,7 +26,7 @@ export interface ChooseAcceleratorOptions {
   readonly recheck?: boolean;
   /** How long the canary waits for the kernel's first line; default 15 s. */
   readonly canaryDeadlineMs?: number;
-  readonly log?: (line: string) => void;
+  readonly onEvent?: BootEventHandler;
   readonly signal?: AbortSignal;
 }
 
@@ -49,7 +50,7 @@ export function timeoutScale(accel: Accelerator): number {
 }
 
 export async function chooseAccelerator(options: ChooseAcceleratorOptions): Promise<AcceleratorChoice> {
-  const log = options.log ?? (() => undefined);
+  const emit = options.onEvent ?? (() => undefined);
   if (options.requested === "tcg") return { accel: "tcg", reason: "TCG was requested (--accel tcg)", cached: false };
   const info = await options.engine.info();
   const cacheFile = join(options.cacheRoot, "accel.json");
@@ -59,7 +60,7 @@ export async function chooseAccelerator(options: ChooseAcceleratorOptions): Prom
   if (cachedEntry !== undefined) {
     choice = { accel: cachedEntry.accel, reason: cachedEntry.reason, cached: true };
   } else {
-    log(`checking whether KVM works on the Docker host ${info.name}`);
+    emit({ type: "kvm-check", host: info.name });
     const verdict = await testKvm(options, info.name);
     choice = { accel: verdict.accel, reason: verdict.reason, cached: false };
     if (verdict.definitive) {
@@ -75,7 +76,7 @@ export async function chooseAccelerator(options: ChooseAcceleratorOptions): Prom
       ],
     });
   }
-  log(`accelerator: ${choice.accel} (${choice.reason}${choice.cached ? "; cached" : ""})`);
+  emit({ type: "accelerator", accel: choice.accel, reason: choice.reason, cached: choice.cached });
   return choice;
 }
 

@@ -21,18 +21,20 @@ export interface RunBootChecksOptions {
   readonly checks: readonly BootCheck[];
   /** timeoutScale(accel): check timeouts are written for KVM speed. */
   readonly timeoutScale: number;
-  readonly log?: (line: string) => void;
+  /** Each result as soon as it is known (the boot-test reports it as an event). */
+  readonly onResult?: (result: CheckResult) => void;
 }
 
 /** Runs every check in order; one that times out is interrupted (Ctrl-C) so the rest can still run. */
 export async function runBootChecks(options: RunBootChecksOptions): Promise<CheckResult[]> {
-  const log = options.log ?? (() => undefined);
+  const report = options.onResult ?? (() => undefined);
   const results: CheckResult[] = [];
   let broken: string | null = null;
   for (const check of options.checks) {
     if (broken !== null) {
-      results.push(notRun(check, broken));
-      log(`FAIL ${check.name}: ${broken}`);
+      const skipped = notRun(check, broken);
+      results.push(skipped);
+      report(skipped);
       continue;
     }
     const timeoutMs = check.timeoutSeconds * 1000 * options.timeoutScale;
@@ -58,7 +60,7 @@ export async function runBootChecks(options: RunBootChecksOptions): Promise<Chec
       }
     }
     results.push(result);
-    log(result.passed ? `pass ${check.name} (${formatSeconds(result.durationMs)})` : `FAIL ${check.name}: ${result.failures.join("; ")}`);
+    report(result);
   }
   return results;
 }

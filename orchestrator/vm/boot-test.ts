@@ -1,34 +1,31 @@
 // `levitate-docker test`: boot a throwaway VM, time it to a shell, run the boot checks, power off, leave nothing behind.
 import { randomBytes } from "node:crypto";
-import type { AttachedStreams, Engine } from "../docker/types.js";
+import type { Engine } from "../docker/types.js";
 import { InterruptedError, UserError, interruptedBy } from "../errors/errors.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { timeoutScale } from "./accel.js";
+import type { AttachedConsole } from "./attached-console.js";
 import type { BootCheck } from "./boot-check-file.js";
 import { runBootChecks } from "./boot-checks.js";
-import { plainText } from "./console-text.js";
 import type { CheckResult } from "./boot-checks.js";
+import type { BootEventHandler } from "./boot-events.js";
 import type { Accelerator } from "./qemu-command.js";
-import { ConsoleClosedError, ConsoleTimeoutError, SerialConsole, formatSeconds } from "./serial-console.js";
-import type { VmBootFiles } from "./vm-manager.js";
-import { startVm } from "./vm-manager.js";
-import { vmContainerName } from "./vm-paths.js";
+import { ConsoleClosedError, ConsoleTimeoutError, formatSeconds } from "./serial-console.js";
+import type { StartedVm } from "./started-vm.js";
+import { startVm } from "./vm.js";
+import { describeBoot } from "./vm-spec.js";
+import type { VmSpec } from "./vm-spec.js";
 
 export interface BootTestOptions {
   readonly engine: Engine;
-  readonly runnerImage: string;
-  readonly boot: VmBootFiles;
-  readonly accel: Accelerator;
-  readonly uefi: boolean;
-  readonly firmware?: string;
-  readonly memory?: string;
-  readonly cpus?: number;
+  /** The VM to boot; its name is made up (test-<run id>-<random>). */
+  readonly vm: Omit<VmSpec, "name" | "role">;
   readonly checks: readonly BootCheck[];
   /** Seconds to a shell prompt on KVM (scaled for TCG); default 60. */
   readonly shellTimeoutSeconds?: number;
   /** Where to write the serial transcript, whatever the outcome. */
   readonly transcriptFile?: string;
-  readonly log?: (line: string) => void;
+  readonly onEvent?: BootEventHandler;
   readonly signal?: AbortSignal;
 }
 
@@ -47,79 +44,55 @@ export interface BootTestResult {
 
 export async function bootTest(options: BootTestOptions): Promise<BootTestResult> {
   const { engine, signal } = options;
-  const log = options.log ?? (() => undefined);
-  const scale = timeoutScale(options.accel);
-  const name = `test-${engine.runId}-${randomBytes(2).toString("hex")}`.toLowerCase();
-  const containerName = vmContainerName(name);
+  const emit = options.onEvent ?? (() => undefined);
+  const scale = timeoutScale(options.vm.accel);
+  const spec: VmSpec = { ...options.vm, name: `test-${engine.runId}-${randomBytes(2).toString("hex")}`.toLowerCase() };
   const started = Date.now();
-  let attached: AttachedStreams | undefined;
-  let console: SerialConsole | undefined;
+  let vm: StartedVm | undefined;
+  let console: AttachedConsole | undefined;
   try {
     if (signal?.aborted) throw interruptedBy(signal);
-    await startVm({
-      engine,
-      runnerImage: options.runnerImage,
-      name,
-      boot: options.boot,
-      accel: options.accel,
-      memory: options.memory ?? "512M",
-      cpus: options.cpus ?? 1,
-      uefi: options.uefi,
-      ...(options.firmware === undefined ? {} : { firmware: options.firmware }),
-    });
-    log(`booting ${options.boot.kind === "iso" ? options.boot.iso : options.boot.kernel} (${options.accel}${options.uefi ? ", UEFI" : ""}) in ${containerName}`);
+    vm = await startVm(engine, spec);
+    emit({ type: "booting", vm: vm.containerName, what: describeBoot(spec) });
     // The console reads the attach stream: Docker's log stream holds back a line until its newline, so a prompt never shows there.
-    attached = await engine.containers.attach(containerName);
-    console = new SerialConsole({ output: attached.output, input: attached.stdin }, signal === undefined ? {} : { signal });
-    const shellTimeoutMs = (options.shellTimeoutSeconds ?? 60) * 1000 * scale;
-    try {
-      await console.waitForShell(shellTimeoutMs);
-    } catch (error) {
-      if (error instanceof ConsoleTimeoutError || error instanceof ConsoleClosedError) {
-        const what = error instanceof ConsoleClosedError ? "QEMU exited before a shell prompt appeared" : `no shell prompt within ${formatSeconds(shellTimeoutMs)}`;
-        const serial = await serialLog(engine, containerName, error.lastLines);
-        const tail = serial.split("\n").filter((l) => l.trim() !== "").slice(-25);
-        throw new UserError(`the VM did not boot to a shell (${options.accel}): ${what}`, {
-          cause: error,
-          details: ["last lines of the serial console:", ...tail.map((l) => `  ${l}`)],
-        });
-      }
-      throw error;
-    }
-    const timeToShellMs = Date.now() - started;
-    log(`shell in ${formatSeconds(timeToShellMs)}`);
+    console = await vm.console(signal === undefined ? {} : { signal });
+    const timeToShellMs = await waitForShell(vm, console, (options.shellTimeoutSeconds ?? 60) * 1000 * scale, started);
+    emit({ type: "shell", afterMs: timeToShellMs });
     await console.quietKernel(10_000 * scale);
     const uname = await console.exec("uname -r", 10_000 * scale);
     if (uname.exitCode !== 0) throw new UserError(`\`uname -r\` in the guest exited with ${uname.exitCode}: ${uname.output.trim()}`);
     const kernelRelease = uname.output.trim();
-    log(`uname -r: ${kernelRelease}`);
-    const results = await runBootChecks({ console, checks: options.checks, timeoutScale: scale, log });
+    emit({ type: "kernel-release", release: kernelRelease });
+    const results = await runBootChecks({ console, checks: options.checks, timeoutScale: scale, onResult: (result) => emit({ type: "check", result }) });
     const poweredOff = await console.poweroff(30_000 * scale);
-    if (!poweredOff) log(`poweroff did not end QEMU within ${formatSeconds(30_000 * scale)}; killing the VM`);
-    const transcript = await serialLog(engine, containerName, [console.transcript]);
-    return { accel: options.accel, timeToShellMs, kernelRelease, results, poweredOff, transcript };
+    emit({ type: "poweroff", clean: poweredOff, timeoutMs: 30_000 * scale });
+    const transcript = await vm.transcript(console.transcript);
+    return { accel: spec.accel, timeToShellMs, kernelRelease, results, poweredOff, transcript };
   } catch (error) {
     if (signal?.aborted && !(error instanceof InterruptedError)) throw interruptedBy(signal);
     throw error;
   } finally {
-    console?.dispose();
-    attached?.close();
-    if (options.transcriptFile !== undefined && console !== undefined) {
-      const transcript = await serialLog(engine, containerName, [console.transcript]);
-      await writeFileAtomic(options.transcriptFile, transcript).catch(() => undefined);
+    console?.close();
+    if (options.transcriptFile !== undefined && console !== undefined && vm !== undefined) {
+      await writeFileAtomic(options.transcriptFile, await vm.transcript(console.transcript)).catch(() => undefined);
     }
-    await engine.containers.remove(containerName).catch(() => undefined);
+    await vm?.[Symbol.asyncDispose]();
   }
 }
 
-/** The whole serial log from boot on (the container's log), as plain text; `fallback` lines if it cannot be read. */
-async function serialLog(engine: Engine, containerName: string, fallback: readonly string[]): Promise<string> {
+/** Milliseconds from `started` to a shell prompt; a boot that never gets there is a UserError with the console's last lines. */
+async function waitForShell(vm: StartedVm, console: AttachedConsole, timeoutMs: number, started: number): Promise<number> {
   try {
-    const stream = await engine.containers.logs(containerName, { follow: false });
-    const chunks: Buffer[] = [];
-    for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
-    return plainText(Buffer.concat(chunks).toString("utf8"));
-  } catch {
-    return fallback.join("\n");
+    await console.waitForShell(timeoutMs);
+    return Date.now() - started;
+  } catch (error) {
+    if (!(error instanceof ConsoleTimeoutError || error instanceof ConsoleClosedError)) throw error;
+    const what = error instanceof ConsoleClosedError ? "QEMU exited before a shell prompt appeared" : `no shell prompt within ${formatSeconds(timeoutMs)}`;
+    const serial = await vm.transcript(error.lastLines.join("\n"));
+    const tail = serial.split("\n").filter((l) => l.trim() !== "").slice(-25);
+    throw new UserError(`the VM did not boot to a shell (${vm.accel}): ${what}`, {
+      cause: error,
+      details: ["last lines of the serial console:", ...tail.map((l) => `  ${l}`)],
+    });
   }
 }

@@ -6,6 +6,8 @@ import type { Accelerator } from "./qemu-command.js";
 import { qemuCommand } from "./qemu-command.js";
 import { ROLE_VM_TOOL, VM_DIR } from "./vm-paths.js";
 import { LABEL_ROLE } from "../docker/types.js";
+import { qemuOptions } from "./vm-spec.js";
+import type { VmSpec } from "./vm-spec.js";
 
 /** No init, no root: the kernel prints its banner, panics, and panic=-1 with -no-reboot ends QEMU. */
 export const CANARY_APPEND = "console=ttyS0 earlyprintk=serial,ttyS0,115200 loglevel=8 panic=-1 rdinit=/levitate-canary-none";
@@ -43,17 +45,21 @@ export async function canaryBoot(options: CanaryOptions): Promise<CanaryResult> 
   let printed = false;
   // Stopping as soon as the kernel speaks is the success path: the run reports it as cancelled, not as an error.
   const spoke = new AbortController();
-  const argv = qemuCommand({
+  // The same VmSpec as every VM, run one-shot: the container goes as soon as the kernel speaks or time is up.
+  const spec: VmSpec = {
+    runnerImage: options.runnerImage,
+    name: "kvm-canary",
+    boot: { kind: "kernel", kernel: options.kernel, append: options.append ?? CANARY_APPEND },
     accel: options.accel,
-    boot: { kind: "kernel", append: options.append ?? CANARY_APPEND, initramfs: false },
     memory: "256M",
     cpus: 1,
     uefi: false,
-  });
+    role: "vm-tool",
+  };
   const result = await options.engine.containers.run(
     {
-      image: options.runnerImage,
-      cmd: argv,
+      image: spec.runnerImage,
+      cmd: qemuCommand(qemuOptions(spec)),
       network: "none",
       ...(options.accel === "kvm" ? { devices: ["/dev/kvm"] } : {}),
       labels: { [LABEL_ROLE]: ROLE_VM_TOOL },

@@ -1,9 +1,9 @@
 // `run --term`: the user's terminal becomes the guest's serial console; Ctrl-] quits, and the terminal is always restored.
 import { randomBytes } from "node:crypto";
 import type { Readable, Writable } from "node:stream";
-import type { AttachedStreams } from "../docker/types.js";
-import type { StartVmOptions } from "./vm-manager.js";
-import { shutDown, startVm } from "./vm-manager.js";
+import type { AttachedStreams, Engine } from "../docker/types.js";
+import { startVm } from "./vm.js";
+import type { VmSpec } from "./vm-spec.js";
 
 /** Ctrl-] (GS, 0x1d), as in telnet and `virsh console`. */
 export const ESCAPE_KEY = 0x1d;
@@ -11,9 +11,10 @@ export const ESCAPE_KEY_NAME = "Ctrl-]";
 
 export type InteractiveInput = Readable & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown };
 
-export interface RunInteractiveOptions extends Omit<StartVmOptions, "name"> {
-  /** A name for the VM while it runs; default run-<random>. It is removed when the session ends. */
-  readonly name?: string;
+export interface RunInteractiveOptions {
+  readonly engine: Engine;
+  /** The VM; its name defaults to run-<random>. It is removed when the session ends. */
+  readonly vm: Omit<VmSpec, "name" | "role"> & { readonly name?: string };
   readonly stdin: InteractiveInput;
   readonly stdout: Writable;
   readonly log?: (line: string) => void;
@@ -32,7 +33,7 @@ const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 export async function runInteractive(options: RunInteractiveOptions): Promise<InteractiveResult> {
   const { engine, stdin, stdout } = options;
   const log = options.log ?? (() => undefined);
-  const handle = await startVm({ ...options, name: options.name ?? `run-${randomBytes(3).toString("hex")}` });
+  await using vm = await startVm(engine, { ...options.vm, name: options.vm.name ?? `run-${randomBytes(3).toString("hex")}` });
   const raw = stdin.isTTY === true && typeof stdin.setRawMode === "function";
   const restore = () => {
     if (raw) stdin.setRawMode?.(false);
@@ -42,8 +43,8 @@ export async function runInteractive(options: RunInteractiveOptions): Promise<In
   let ended: InteractiveResult["ended"] = "poweroff";
   try {
     // Attach output, not the log stream: Docker's logs hold back a line until its newline (prompts would not show).
-    attached = await engine.containers.attach(handle.containerName);
-    log(`VM ${handle.name} (${handle.accel}) is booting; ${ESCAPE_KEY_NAME} quits and stops it`);
+    attached = await vm.attach();
+    log(`VM ${vm.name} (${vm.accel}) is booting; ${ESCAPE_KEY_NAME} quits and stops it`);
     const input = attached.stdin;
     const output = attached.output;
     ended = await new Promise<InteractiveResult["ended"]>((resolve) => {
@@ -76,13 +77,9 @@ export async function runInteractive(options: RunInteractiveOptions): Promise<In
     stdin.pause();
     attached?.close();
   }
-  const state = await engine.containers.inspect(handle.containerName);
+  const state = await vm.state();
   const exitCode = state !== null && !state.running ? state.exitCode : null;
-  if (ended !== "poweroff" && state?.running === true) {
-    // The user asked to leave: stop QEMU right away (SIGTERM, then SIGKILL) rather than wait for a guest shutdown.
-    await engine.containers.stop(handle.containerName, 2).catch(() => shutDown(engine, handle.containerName, 1000));
-  }
-  await engine.containers.remove(handle.containerName).catch(() => undefined);
-  if (ended !== "poweroff") log(`VM ${handle.name} stopped (${ended})`);
+  // Leaving the block disposes the VM: QEMU is stopped right away (SIGTERM, then SIGKILL) rather than awaiting a guest shutdown.
+  if (ended !== "poweroff") log(`VM ${vm.name} stopped (${ended})`);
   return { ended, exitCode };
 }

@@ -2,7 +2,8 @@
 import { runInteractive, ESCAPE_KEY_NAME } from "../../vm/run-interactive.js";
 import type { Command } from "../context.js";
 import { parse } from "../options.js";
-import { VM_HELP, VM_OPTIONS, prepareBoot, vmOptions } from "../vm-setup.js";
+import { describeBootEvent } from "../../vm/boot-events.js";
+import { VM_HELP, VM_OPTIONS, prepareBoot } from "../vm-setup.js";
 
 const HELP = `usage: levitate-docker run [--term] [options]
 
@@ -24,12 +25,12 @@ export const runCommand: Command = async (args, context) => {
     return 0;
   }
   const log = (line: string) => context.stderr.write(`${line}\r\n`);
-  const prepared = await prepareBoot(values, context, (line) => context.stderr.write(`${line}\n`));
+  const prepared = await prepareBoot(values, context, (event) => context.stderr.write(`${describeBootEvent(event)}\n`));
   context.stderr.write(`accelerator: ${prepared.accel.accel} (${prepared.accel.reason})\n`);
   context.stderr.write(`console on this terminal; press ${ESCAPE_KEY_NAME} to quit\n`);
   const result = await runInteractive({
-    ...vmOptions(prepared),
-    ...(values.name === undefined ? {} : { name: values.name }),
+    engine: prepared.engine,
+    vm: { ...prepared.vm, ...(values.name === undefined ? {} : { name: values.name }) },
     stdin: context.stdin,
     stdout: context.stdout,
     log,

@@ -8,6 +8,8 @@ import { packageRoot } from "../../util/package-root.js";
 import { loadBootChecks } from "../../vm/boot-check-file.js";
 import type { BootCheck } from "../../vm/boot-check-file.js";
 import { normaliseBootLog } from "../../vm/boot-log.js";
+import { describeBootEvent } from "../../vm/boot-events.js";
+import type { BootEvent, BootEventHandler } from "../../vm/boot-events.js";
 import { bootTest } from "../../vm/boot-test.js";
 import { writeJUnit } from "../../vm/junit.js";
 import { formatSeconds } from "../../vm/serial-console.js";
@@ -31,6 +33,9 @@ ${VM_HELP}
       --boot-log FILE     write the normalised boot log (userspace lines, no times) there
 `;
 
+/** Events the summary on stdout reports itself. */
+const SUMMARISED: ReadonlySet<BootEvent["type"]> = new Set(["check", "kernel-release", "shell", "accelerator"]);
+
 async function defaultCheckFiles(context: CommandContext, minimal: boolean): Promise<string[]> {
   const local = join(context.cwd, "tests", "boot");
   const dir = existsSync(local) ? local : join(packageRoot, "tests", "boot");
@@ -51,31 +56,26 @@ export const testCommand: Command = async (args, context) => {
     return 0;
   }
   if (values.disk !== undefined) throw new UserError("test: --disk is for run and vm start; test boots a throwaway VM");
-  // The summary on stdout repeats the per-check lines, the kernel release and the time to shell.
-  const log = (line: string) => {
-    if (!/^(pass|FAIL) |^uname -r: |^shell in |^accelerator: /.test(line)) context.stderr.write(`${line}\n`);
+  // Progress on stderr, except what the summary on stdout says anyway.
+  const onEvent: BootEventHandler = (event) => {
+    if (!SUMMARISED.has(event.type) && !(event.type === "poweroff" && event.clean)) context.stderr.write(`${describeBootEvent(event)}\n`);
   };
   const files = values.checks?.map((f) => resolve(context.cwd, f)) ?? (await defaultCheckFiles(context, values.minimal === true));
   const checks: BootCheck[] = [];
   for (const file of files) checks.push(...(await loadBootChecks(file)));
-  const prepared = await prepareBoot(values, context, log);
+  const prepared = await prepareBoot(values, context, onEvent);
   if (values.minimal !== true && values.checks === undefined) checks.push(...serviceChecks(prepared.config, prepared.config.configFile));
 
   context.stdout.write(`accelerator: ${prepared.accel.accel} (${prepared.accel.reason})\n`);
   const result = await bootTest({
     engine: prepared.engine,
-    runnerImage: prepared.runnerImage,
-    boot: prepared.boot,
-    accel: prepared.accel.accel,
-    uefi: prepared.uefi,
-    memory: prepared.memory,
-    cpus: prepared.cpus,
+    vm: prepared.vm,
     checks,
     ...(values["serial-log"] === undefined ? {} : { transcriptFile: resolve(context.cwd, values["serial-log"]) }),
-    log,
+    onEvent,
     signal: context.signal,
   });
-  context.stdout.write(`booted to a shell in ${formatSeconds(result.timeToShellMs)} (${result.accel}${prepared.uefi ? ", UEFI" : ", BIOS"})\n`);
+  context.stdout.write(`booted to a shell in ${formatSeconds(result.timeToShellMs)} (${result.accel}${prepared.vm.uefi ? ", UEFI" : ", BIOS"})\n`);
   context.stdout.write(`uname -r: ${result.kernelRelease}\n`);
   const failed = result.results.filter((r) => !r.passed);
   for (const r of result.results) {

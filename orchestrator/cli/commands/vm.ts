@@ -4,10 +4,11 @@ import { createEngine } from "../../docker/engine.js";
 import { UserError } from "../../errors/errors.js";
 import { timeoutScale } from "../../vm/accel.js";
 import { guestCommandLine } from "../../vm/shell-quote.js";
-import { execInVm, startVm, stopVm, vmLogs, vmStatus } from "../../vm/vm-manager.js";
+import { describeBootEvent } from "../../vm/boot-events.js";
+import { findVm, listVms, startVm } from "../../vm/vm.js";
 import type { Command, CommandContext } from "../context.js";
 import { parse } from "../options.js";
-import { VM_HELP, VM_OPTIONS, prepareBoot, vmOptions } from "../vm-setup.js";
+import { VM_HELP, VM_OPTIONS, prepareBoot } from "../vm-setup.js";
 
 const HELP = `usage: levitate-docker vm <action> [NAME] [options]
 
@@ -37,13 +38,8 @@ function seconds(value: string | undefined, fallback: number, what: string): num
 }
 
 async function start(values: Parameters<typeof prepareBoot>[0], name: string, context: CommandContext): Promise<number> {
-  const log = (line: string) => context.stderr.write(`${line}\n`);
-  const prepared = await prepareBoot(values, context, log);
-  const handle = await startVm({
-    ...vmOptions(prepared),
-    name,
-    detached: true,
-  });
+  const prepared = await prepareBoot(values, context, (event) => context.stderr.write(`${describeBootEvent(event)}\n`));
+  const handle = await startVm(prepared.engine, { ...prepared.vm, name, detached: true });
   context.stdout.write(`started VM ${handle.name} (${handle.accel}: ${prepared.accel.reason})\n`);
   context.stderr.write(`  levitate-docker vm exec ${handle.name} -- uname -a\n  levitate-docker vm stop ${handle.name}\n`);
   return 0;
@@ -75,12 +71,9 @@ export const vmCommand: Command = async (args, context) => {
     case "exec": {
       const vm = need();
       const commandLine = guestCommandLine(command);
-      const status = (await vmStatus({ engine })).find((s) => s.name === vm);
-      const scale = timeoutScale(status?.accel === "kvm" ? "kvm" : "tcg");
-      const result = await execInVm({
-        engine,
-        name: vm,
-        command: commandLine,
+      const found = await findVm(engine, vm);
+      const scale = timeoutScale(found.accel);
+      const result = await found.exec(commandLine, {
         timeoutMs: seconds(values.timeout, 60, "--timeout") * 1000 * scale,
         shellTimeoutMs: 60_000 * scale,
         signal: context.signal,
@@ -89,14 +82,14 @@ export const vmCommand: Command = async (args, context) => {
       return result.exitCode;
     }
     case "logs": {
-      const stream = await vmLogs({ engine, name: need(), follow: values.follow === true, plain: values.raw !== true });
+      const stream = await (await findVm(engine, need())).logs({ follow: values.follow === true, plain: values.raw !== true });
       await pipeline(stream, context.stdout, { end: false, signal: context.signal }).catch((error: unknown) => {
         if (!context.signal.aborted) throw error;
       });
       return 0;
     }
     case "status": {
-      const vms = await vmStatus({ engine });
+      const vms = await listVms(engine);
       if (vms.length === 0) context.stdout.write("no VMs (start one: levitate-docker vm start NAME)\n");
       for (const vm of vms) {
         context.stdout.write(`${vm.name.padEnd(16)} ${vm.state.padEnd(8)} ${vm.accel.padEnd(4)} ${vm.boot.padEnd(9)} ${vm.disk ? `disk ${vm.disk}  ` : ""}${vm.status}\n`);
@@ -105,7 +98,7 @@ export const vmCommand: Command = async (args, context) => {
     }
     case "stop": {
       const vm = need();
-      const result = await stopVm({ engine, name: vm, timeoutMs: seconds(values.timeout, 30, "--timeout") * 1000 });
+      const result = await (await findVm(engine, vm)).stop(seconds(values.timeout, 30, "--timeout") * 1000);
       const how = { poweroff: "powered off", stopped: "stopped (QEMU did not exit after poweroff)", killed: "killed", "not-running": "was not running" }[result.how];
       context.stdout.write(`VM ${vm} ${how}; removed\n`);
       return 0;

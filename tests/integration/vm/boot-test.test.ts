@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { InterruptedError, UserError } from "../../../orchestrator/errors/errors.js";
 import { LABEL_ROLE, LABEL_TOOL } from "../../../orchestrator/docker/types.js";
 import { loadBootChecks } from "../../../orchestrator/vm/boot-check-file.js";
+import { describeBootEvent } from "../../../orchestrator/vm/boot-events.js";
 import { bootTest } from "../../../orchestrator/vm/boot-test.js";
 import { SKIP_NO_ISO, announceSkip, bootFiles, engine, kernelFiles, runnerImage } from "./vm-fixtures.js";
 
@@ -27,13 +28,10 @@ describe.skipIf(announceSkip(boot === null ? SKIP_NO_ISO : null))("bootTest (rea
       const lines: string[] = [];
       const result = await bootTest({
         engine,
-        runnerImage: image,
-        boot: boot!,
-        accel: "tcg",
-        uefi,
+        vm: { runnerImage: image, boot: boot!, accel: "tcg", uefi, memory: "512M", cpus: 1 },
         checks: await loadBootChecks(BASIC),
         shellTimeoutSeconds: 30,
-        log: (line) => lines.push(line),
+        onEvent: (event) => lines.push(describeBootEvent(event)),
       });
       expect(result.kernelRelease).toMatch(/^\d+\.\d+\.\d+/);
       expect(result.timeToShellMs).toBeGreaterThan(0);
@@ -50,7 +48,7 @@ describe.skipIf(announceSkip(boot === null ? SKIP_NO_ISO : null))("bootTest (rea
     const before = await vmContainers();
     const controller = new AbortController();
     setTimeout(() => controller.abort(new InterruptedError("SIGINT")), 1500);
-    const error = await bootTest({ engine, runnerImage: image, boot: boot!, accel: "tcg", uefi: false, checks: [], signal: controller.signal }).catch((e: unknown) => e);
+    const error = await bootTest({ engine, vm: { runnerImage: image, boot: boot!, accel: "tcg", uefi: false, memory: "512M", cpus: 1 }, checks: [], signal: controller.signal }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InterruptedError);
     expect(await vmContainers()).toEqual(before);
   });
@@ -58,7 +56,7 @@ describe.skipIf(announceSkip(boot === null ? SKIP_NO_ISO : null))("bootTest (rea
   it.skipIf(kernel === null)("fails with the console's last lines when no shell appears (direct kernel boot)", async () => {
     const before = await vmContainers();
     const silent = { kind: "kernel" as const, ...kernel!, append: "console=ttyS0 panic=0 rdinit=/nonexistent root=/dev/nowhere" };
-    const error = await bootTest({ engine, runnerImage: image, boot: silent, accel: "tcg", uefi: false, checks: [], shellTimeoutSeconds: 5 }).catch((e: unknown) => e);
+    const error = await bootTest({ engine, vm: { runnerImage: image, boot: silent, accel: "tcg", uefi: false, memory: "512M", cpus: 1 }, checks: [], shellTimeoutSeconds: 5 }).catch((e: unknown) => e);
     expect(String(error)).toMatch(/the VM did not boot to a shell \(tcg\): no shell prompt within 20 s/);
     expect((error as UserError).details.join("\n")).toMatch(/Kernel panic|VFS/);
     expect(await vmContainers()).toEqual(before);

@@ -35,7 +35,7 @@ describe.skipIf(announceSkip(boot === null ? SKIP_NO_ISO : null))("runInteractiv
     image = await runnerImage();
   });
   const session = (t: ReturnType<typeof terminal>) =>
-    runInteractive({ engine, runnerImage: image, boot: boot!, accel: "tcg", memory: "256M", cpus: 1, uefi: false, stdin: t.stdin, stdout: t.stdout });
+    runInteractive({ engine, vm: { runnerImage: image, boot: boot!, accel: "tcg", memory: "256M", cpus: 1, uefi: false }, stdin: t.stdin, stdout: t.stdout });
   const vms = async () => (await engine.containers.list({ [LABEL_TOOL]: "1", [LABEL_ROLE]: "vm" })).map((c) => c.name);
 
   it("passes keystrokes through, quits on Ctrl-], restores the terminal and removes the VM", async () => {

@@ -9,7 +9,7 @@ import { createEngine } from "../../../orchestrator/docker/engine.js";
 import type { Engine } from "../../../orchestrator/docker/types.js";
 import { ensureImage } from "../../../orchestrator/toolchain/ensure-image.js";
 import { runnerRecipe } from "../../../orchestrator/toolchain/recipes.js";
-import type { VmBootFiles } from "../../../orchestrator/vm/vm-manager.js";
+import type { VmBootFiles } from "../../../orchestrator/vm/vm-spec.js";
 import { REPO } from "../../helpers/cli.js";
 
 export const engine: Engine = createEngine();

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { UserError } from "../../../orchestrator/errors/errors.js";
 import { createDisk, listDisks, removeDisk } from "../../../orchestrator/vm/disks.js";
 import type { ExecResult } from "../../../orchestrator/vm/serial-console.js";
-import { execInVm, startVm, stopVm, vmLogs, vmStatus } from "../../../orchestrator/vm/vm-manager.js";
+import { findVm, listVms, startVm } from "../../../orchestrator/vm/vm.js";
 import { SKIP_NO_ISO, announceSkip, bootFiles, compiledOrchestrator, engine, removeCompiled, runnerImage } from "./vm-fixtures.js";
 
 const boot = bootFiles();
@@ -15,21 +15,22 @@ const B = "itest-b";
 const DISK = "itest-disk";
 const BLANK = "itest-blank";
 
-/** Runs execInVm in a fresh node process, as a later `levitate-docker vm exec` would. */
+/** Finds the VM and runs a command in it from a fresh node process, as a later `levitate-docker vm exec` would. */
 async function execElsewhere(name: string, command: string): Promise<ExecResult> {
   const dir = await compiledOrchestrator();
   const url = (file: string) => pathToFileURL(join(dir, file)).href;
   const script = `
     const { createEngine } = await import(${JSON.stringify(url("docker/engine.js"))});
-    const { execInVm } = await import(${JSON.stringify(url("vm/vm-manager.js"))});
-    const result = await execInVm({ engine: createEngine(), name: ${JSON.stringify(name)}, command: ${JSON.stringify(command)}, timeoutMs: 60000, shellTimeoutMs: 180000 });
+    const { findVm } = await import(${JSON.stringify(url("vm/vm.js"))});
+    const vm = await findVm(createEngine(), ${JSON.stringify(name)});
+    const result = await vm.exec(${JSON.stringify(command)}, { timeoutMs: 60000, shellTimeoutMs: 180000 });
     process.stdout.write(JSON.stringify(result));`;
   const child = await execa("node", ["--input-type=module", "-e", script], { timeout: 240_000 });
   return JSON.parse(String(child.stdout)) as ExecResult;
 }
 
 async function cleanUp(): Promise<void> {
-  for (const vm of await vmStatus({ engine })) if (vm.name.startsWith("itest-")) await stopVm({ engine, name: vm.name, timeoutMs: 5000 });
+  for (const vm of await listVms(engine)) if (vm.name.startsWith("itest-")) await (await findVm(engine, vm.name)).stop(5000);
   for (const disk of await listDisks({ engine, runnerImage: await runnerImage() })) {
     if (disk.name === DISK || disk.name === BLANK) await removeDisk({ engine, runnerImage: await runnerImage(), name: disk.name });
   }
@@ -38,7 +39,7 @@ async function cleanUp(): Promise<void> {
 describe.skipIf(announceSkip(boot === null ? SKIP_NO_ISO : null))("named VMs (real engine, TCG)", () => {
   let image: string;
   const start = (name: string, disk?: string) =>
-    startVm({ engine, runnerImage: image, name, boot: boot!, accel: "tcg", memory: "256M", cpus: 1, uefi: false, ...(disk ? { disk } : {}) });
+    startVm(engine, { runnerImage: image, name, boot: boot!, accel: "tcg", memory: "256M", cpus: 1, uefi: false, ...(disk ? { disk } : {}) });
 
   beforeAll(async () => {
     image = await runnerImage();
@@ -55,7 +56,7 @@ describe.skipIf(announceSkip(boot === null ? SKIP_NO_ISO : null))("named VMs (re
     await start(A);
     await start(B);
     await expect(start(A)).rejects.toThrow(new UserError(`a VM named ${A} already exists (running); pick another name or remove it with \`levitate-docker vm stop ${A}\``));
-    const status = await vmStatus({ engine });
+    const status = await listVms(engine);
     expect(status.filter((v) => v.name.startsWith("itest-")).map((v) => [v.name, v.running, v.accel])).toEqual([
       [A, true, "tcg"],
       [B, true, "tcg"],
@@ -68,15 +69,15 @@ describe.skipIf(announceSkip(boot === null ? SKIP_NO_ISO : null))("named VMs (re
     // And again in the same VM, from yet another process.
     expect(await execElsewhere(A, "echo second")).toEqual({ output: "second\n", exitCode: 0 });
 
-    const logs = await vmLogs({ engine, name: A, follow: false, plain: true });
+    const logs = await (await findVm(engine, A)).logs({ follow: false, plain: true });
     let text = "";
     for await (const chunk of logs) text += String(chunk);
     expect(text).toContain(fromA.output.trim());
 
-    expect(await stopVm({ engine, name: A, timeoutMs: 60_000 })).toEqual({ how: "poweroff" });
-    expect(await stopVm({ engine, name: B, timeoutMs: 60_000 })).toEqual({ how: "poweroff" });
-    expect((await vmStatus({ engine })).filter((v) => v.name.startsWith("itest-"))).toEqual([]);
-    await expect(execInVm({ engine, name: A, command: "true", timeoutMs: 1000 })).rejects.toThrow(`there is no VM named ${A}`);
+    expect(await (await findVm(engine, A)).stop(60_000)).toEqual({ how: "poweroff" });
+    expect(await (await findVm(engine, B)).stop(60_000)).toEqual({ how: "poweroff" });
+    expect((await listVms(engine)).filter((v) => v.name.startsWith("itest-"))).toEqual([]);
+    await expect(findVm(engine, A)).rejects.toThrow(`there is no VM named ${A}`);
   });
 
   it("keeps a file on a disk across a stop and a start, and guards the disk while a VM uses it", async () => {
@@ -86,22 +87,16 @@ describe.skipIf(announceSkip(boot === null ? SKIP_NO_ISO : null))("named VMs (re
 
     await start(A, DISK);
     await expect(start(B, DISK)).rejects.toThrow(`disk ${DISK} is already used by VM ${A}`);
-    const write = await execInVm({
-      engine,
-      name: A,
-      command: "mkdir -p /mnt/d && mount /dev/vda /mnt/d && echo persisted > /mnt/d/hello && umount /mnt/d && echo written",
-      timeoutMs: 60_000,
-      shellTimeoutMs: 180_000,
-    });
+    const write = await (await findVm(engine, A)).exec("mkdir -p /mnt/d && mount /dev/vda /mnt/d && echo persisted > /mnt/d/hello && umount /mnt/d && echo written", { timeoutMs: 60_000, shellTimeoutMs: 180_000 });
     expect(write).toEqual({ output: "written\n", exitCode: 0 });
     await expect(removeDisk({ engine, runnerImage: image, name: DISK })).rejects.toThrow(`disk ${DISK} is in use by VM ${A}`);
     expect((await listDisks({ engine, runnerImage: image })).find((d) => d.name === DISK)?.usedBy).toEqual([A]);
-    await stopVm({ engine, name: A, timeoutMs: 60_000 });
+    await (await findVm(engine, A)).stop(60_000);
 
     await start(A, DISK);
-    const read = await execInVm({ engine, name: A, command: "mkdir -p /mnt/d && mount /dev/vda /mnt/d && cat /mnt/d/hello", timeoutMs: 60_000, shellTimeoutMs: 180_000 });
+    const read = await (await findVm(engine, A)).exec("mkdir -p /mnt/d && mount /dev/vda /mnt/d && cat /mnt/d/hello", { timeoutMs: 60_000, shellTimeoutMs: 180_000 });
     expect(read).toEqual({ output: "persisted\n", exitCode: 0 });
-    await stopVm({ engine, name: A, timeoutMs: 60_000 });
+    await (await findVm(engine, A)).stop(60_000);
 
     await removeDisk({ engine, runnerImage: image, name: DISK });
     expect((await listDisks({ engine, runnerImage: image })).map((d) => d.name)).not.toContain(DISK);
@@ -111,15 +106,9 @@ describe.skipIf(announceSkip(boot === null ? SKIP_NO_ISO : null))("named VMs (re
   it("a blank disk (filesystem: none) can be formatted from the guest with BusyBox", async () => {
     await createDisk({ engine, runnerImage: image, name: BLANK, size: "16M", filesystem: "none" });
     await start(B, BLANK);
-    const result = await execInVm({
-      engine,
-      name: B,
-      command: "mke2fs /dev/vda >/dev/null && mkdir -p /mnt/b && mount /dev/vda /mnt/b && echo formatted > /mnt/b/x && cat /mnt/b/x",
-      timeoutMs: 60_000,
-      shellTimeoutMs: 180_000,
-    });
+    const result = await (await findVm(engine, B)).exec("mke2fs /dev/vda >/dev/null && mkdir -p /mnt/b && mount /dev/vda /mnt/b && echo formatted > /mnt/b/x && cat /mnt/b/x", { timeoutMs: 60_000, shellTimeoutMs: 180_000 });
     expect(result).toEqual({ output: "formatted\n", exitCode: 0 });
-    await stopVm({ engine, name: B, timeoutMs: 60_000 });
+    await (await findVm(engine, B)).stop(60_000);
     await removeDisk({ engine, runnerImage: image, name: BLANK });
   });
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_LIMITS, hardenedHostConfig } from "../../../orchestrator/docker/hardening.js";
 import { PREPARE_CAPS, chownScript, writablePaths } from "../../../orchestrator/docker/volume-owner.js";
 import { memorySizeBytes } from "../../../orchestrator/util/memory-size.js";
-import { vmContainerMemory } from "../../../orchestrator/vm/vm-manager.js";
+import { vmContainerMemory } from "../../../orchestrator/vm/vm-spec.js";
 
 describe("container hardening", () => {
   it("drops every capability, forbids privilege gain, bounds pids and memory without extra swap", () => {

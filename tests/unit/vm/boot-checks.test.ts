@@ -9,6 +9,7 @@ import { UserError } from "../../../orchestrator/errors/errors.js";
 import { loadBootChecks, parseBootChecks } from "../../../orchestrator/vm/boot-check-file.js";
 import type { BootCheck } from "../../../orchestrator/vm/boot-check-file.js";
 import { runBootChecks } from "../../../orchestrator/vm/boot-checks.js";
+import { describeBootEvent } from "../../../orchestrator/vm/boot-events.js";
 import type { CheckResult } from "../../../orchestrator/vm/boot-checks.js";
 import { junitXml, writeJUnit } from "../../../orchestrator/vm/junit.js";
 import { SerialConsole } from "../../../orchestrator/vm/serial-console.js";
@@ -89,7 +90,7 @@ describe("runBootChecks", () => {
     const results = await runBootChecks({
       console,
       timeoutScale: 0.1,
-      log: (line) => lines.push(line),
+      onResult: (result) => lines.push(describeBootEvent({ type: "check", result })),
       checks: [
         check("release", "uname -r", { match: /^\d+\.\d+\.\d+/m }),
         check("init", "cat /proc/1/comm", { output: "init" }),

@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UserError } from "../../../orchestrator/errors/errors.js";
 import { parseDiskListing, parseSize, removeDisk } from "../../../orchestrator/vm/disks.js";
-import { execInVm, startVm, stopVm, vmStatus } from "../../../orchestrator/vm/vm-manager.js";
+import { findVm, listVms, startVm } from "../../../orchestrator/vm/vm.js";
+import type { VmSpec } from "../../../orchestrator/vm/vm-spec.js";
 import { FakeEngine } from "../../helpers/fake-engine.js";
 
 let dir: string;
@@ -19,8 +20,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const options = (engine: FakeEngine, name: string, extra: Record<string, unknown> = {}) => ({
-  engine,
+const vmSpec = (name: string, extra: Partial<VmSpec> = {}): VmSpec => ({
   runnerImage: "runner",
   name,
   boot: { kind: "iso" as const, iso },
@@ -34,8 +34,8 @@ const options = (engine: FakeEngine, name: string, extra: Record<string, unknown
 describe("startVm", () => {
   it("starts a labelled, stdin-open container named after the VM, with the ISO as an input", async () => {
     const engine = new FakeEngine();
-    const handle = await startVm(options(engine, "web"));
-    expect(handle).toEqual({ name: "web", containerName: "levitate-vm-web", containerId: "id-levitate-vm-web", accel: "tcg" });
+    const vm = await startVm(engine, vmSpec("web"));
+    expect([vm.name, vm.containerName, vm.accel]).toEqual(["web", "levitate-vm-web", "tcg"]);
     const spec = engine.created.get("levitate-vm-web")!.spec;
     expect(spec).toMatchObject({ image: "runner", network: "none", openStdin: true, tty: false });
     expect(spec.devices).toBeUndefined();
@@ -47,24 +47,24 @@ describe("startVm", () => {
       "levitate-docker.vm.disk": "",
     });
     expect(spec.cmd.join(" ")).toContain("-drive file=/vm/levitate.iso,media=cdrom");
-    expect((await vmStatus({ engine })).map((v) => [v.name, v.running, v.disk])).toEqual([["web", true, null]]);
+    expect((await listVms(engine)).map((v) => [v.name, v.running, v.disk])).toEqual([["web", true, null]]);
   });
 
   it("passes /dev/kvm only under KVM", async () => {
     const engine = new FakeEngine();
-    await startVm(options(engine, "fast", { accel: "kvm" }));
+    await startVm(engine, vmSpec("fast", { accel: "kvm" }));
     expect(engine.created.get("levitate-vm-fast")!.spec.devices).toEqual(["/dev/kvm"]);
   });
 
   it("refuses a name that is taken, a bad name, and a missing ISO, saying what was expected", async () => {
     const engine = new FakeEngine();
-    await startVm(options(engine, "web"));
+    await startVm(engine, vmSpec("web"));
     engine.created.get("levitate-vm-web")!.running = false;
-    await expect(startVm(options(engine, "web"))).rejects.toThrow(
+    await expect(startVm(engine, vmSpec("web"))).rejects.toThrow(
       new UserError("a VM named web already exists (stopped); pick another name or remove it with `levitate-docker vm stop web`"),
     );
-    await expect(startVm(options(engine, "Web Server"))).rejects.toThrow(/^VM name must be 1-63 characters .* got "Web Server"$/);
-    await expect(startVm(options(engine, "x", { boot: { kind: "iso", iso: join(dir, "nope.iso") } }))).rejects.toThrow(
+    await expect(startVm(engine, vmSpec("Web Server"))).rejects.toThrow(/^VM name must be 1-63 characters .* got "Web Server"$/);
+    await expect(startVm(engine, vmSpec("x", { boot: { kind: "iso", iso: join(dir, "nope.iso") } }))).rejects.toThrow(
       `expected the ISO at ${join(dir, "nope.iso")}, but there is no such file (run \`levitate-docker build\` first?)`,
     );
   });
@@ -72,23 +72,35 @@ describe("startVm", () => {
   it("refuses a disk another VM uses, and removeDisk refuses it too", async () => {
     const engine = new FakeEngine();
     await engine.containers.start({ image: "runner", name: "levitate-vm-db", cmd: [], network: "none", labels: { "levitate-docker.role": "vm", "levitate-docker.vm": "db", "levitate-docker.vm.disk": "data" } });
-    await expect(startVm(options(engine, "web", { disk: "data" }))).rejects.toThrow("disk data is already used by VM db; a disk can be attached to one VM at a time");
+    await expect(startVm(engine, vmSpec("web", { disk: "data" }))).rejects.toThrow("disk data is already used by VM db; a disk can be attached to one VM at a time");
     await expect(removeDisk({ engine, runnerImage: "runner", name: "data" })).rejects.toThrow("disk data is in use by VM db; stop it first (levitate-docker vm stop db)");
     expect(engine.runs).toEqual([]);
   });
 });
 
-describe("execInVm / stopVm errors", () => {
+describe("a started VM found by name", () => {
   it("names the VM that does not exist or is not running", async () => {
     const engine = new FakeEngine();
-    await expect(execInVm({ engine, name: "ghost", command: "true", timeoutMs: 100 })).rejects.toThrow("there is no VM named ghost (levitate-docker vm status lists them)");
-    await startVm(options(engine, "web"));
+    await expect(findVm(engine, "ghost")).rejects.toThrow("there is no VM named ghost (levitate-docker vm status lists them)");
+    await startVm(engine, vmSpec("web", { accel: "kvm" }));
+    const found = await findVm(engine, "web");
+    expect(found.accel).toBe("kvm");
     engine.created.get("levitate-vm-web")!.running = false;
-    await expect(execInVm({ engine, name: "web", command: "true", timeoutMs: 100 })).rejects.toThrow(
+    await expect(found.exec("true", { timeoutMs: 100 })).rejects.toThrow(
       "VM web is not running (QEMU exited with code 0); `levitate-docker vm logs web` shows why",
     );
-    expect(await stopVm({ engine, name: "web", timeoutMs: 100 })).toEqual({ how: "not-running" });
+    expect(await found.stop(100)).toEqual({ how: "not-running" });
     expect(engine.created.size).toBe(0);
+  });
+
+  it("is removed when disposed, whatever it was doing", async () => {
+    const engine = new FakeEngine();
+    {
+      await using vm = await startVm(engine, vmSpec("scratch"));
+      expect(await vm.state()).toMatchObject({ running: true });
+    }
+    expect(engine.created.size).toBe(0);
+    expect(engine.removed).toEqual(["container levitate-vm-scratch"]);
   });
 });
 
