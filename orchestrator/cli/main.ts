@@ -87,6 +87,7 @@ export async function main(argv: readonly string[], streams: Partial<CommandCont
     stdin: streams.stdin ?? process.stdin,
     signal: controller.signal,
     argv,
+    ...(streams.engine === undefined ? {} : { engine: streams.engine }),
   };
   try {
     const command = await entry.load();

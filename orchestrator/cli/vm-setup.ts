@@ -1,7 +1,6 @@
 // What run, test and vm start share: build if needed, the runner image, the accelerator, the boot files.
 import { build } from "../build/build.js";
 import type { ResolvedConfig } from "../config/types.js";
-import { createEngine } from "../docker/engine.js";
 import type { Engine } from "../docker/types.js";
 import { UserError } from "../errors/errors.js";
 import { createReporter } from "../progress/reporter.js";
@@ -14,6 +13,7 @@ import type { BootEventHandler } from "../vm/boot-events.js";
 import type { VmBootFiles, VmSpec } from "../vm/vm-spec.js";
 import { vmMemoryProblem } from "../util/vm-memory.js";
 import type { CommandContext } from "./context.js";
+import { engineFor } from "./engine-for.js";
 import { CONFIG_HELP, CONFIG_OPTIONS, progressMode, selection } from "./options.js";
 
 export const VM_OPTIONS = {
@@ -87,7 +87,7 @@ export async function prepareBoot(values: VmValues, context: CommandContext, onE
     reporter.close();
   }
   const published = result.published!;
-  const engine = createEngine({ env: context.env });
+  const engine = engineFor(context);
   const recipe = await runnerRecipe(result.config);
   await ensureImage(engine, recipe, {
     onBuildStart: () => onEvent({ type: "note", text: `building QEMU runner image ${recipe.tag} (once)` }),

@@ -1,8 +1,9 @@
 // `levitate-docker clean`: removes what levitate-docker left behind, found by its labels.
 import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { createEngine } from "../../docker/engine.js";
 import { LABEL_ROLE, LABEL_TOOL } from "../../docker/types.js";
+import { DISK_VOLUME } from "../../vm/vm-paths.js";
+import { engineFor } from "../engine-for.js";
 import { cacheRoot } from "../../util/cache-root.js";
 import type { Command } from "../context.js";
 import { parse } from "../options.js";
@@ -11,7 +12,8 @@ const HELP = `usage: levitate-docker clean [options]
 
 Removes leftover stage containers (by the levitate-docker label). With flags, also:
       --vms        stop and remove running VMs too
-      --volumes    build trees, ccache and the sources volume (next build is cold)
+      --volumes    build trees, ccache and the sources volume of this volume prefix
+                   (LEVITATE_VOLUME_PREFIX, default levitate; the next build is cold)
       --images     toolchain and QEMU runner images
       --cache      host cache: finished artifacts and verified downloads
       --disks      VM disks (the levitate-disks volume): data written by guests is lost
@@ -41,7 +43,8 @@ export const cleanCommand: Command = async (args, context) => {
   const all = values.all === true;
   const dry = values["dry-run"] === true;
   const say = (what: string) => context.stdout.write(`${dry ? "would remove" : "removed"} ${what}\n`);
-  const engine = createEngine({ env: context.env });
+  const engine = engineFor(context);
+  const prefix = context.env.LEVITATE_VOLUME_PREFIX || "levitate";
   let count = 0;
 
   for (const c of await engine.containers.list({ [LABEL_TOOL]: "1" }, { all: true })) {
@@ -53,8 +56,9 @@ export const cleanCommand: Command = async (args, context) => {
   }
   if (values.volumes || all || values.disks) {
     for (const v of await engine.volumes.list({ [LABEL_TOOL]: "1" })) {
-      const isDisk = v.name === "levitate-disks";
-      if (isDisk ? !values.disks : !(values.volumes || all)) continue;
+      // Disks hold guests' data: only --disks removes them; cache volumes only of this prefix (others may be building).
+      const isDisk = v.name === DISK_VOLUME || v.labels[LABEL_ROLE] === "disks";
+      if (isDisk ? !values.disks : !(values.volumes || all) || !v.name.startsWith(`${prefix}-`)) continue;
       if (!dry) await engine.volumes.remove(v.name);
       say(`volume ${v.name}`);
       count += 1;

@@ -1,11 +1,11 @@
 // `levitate-docker disk create|list|rm`: qcow2 disks kept in a Docker volume, for `--disk NAME`.
 import { UserError } from "../../errors/errors.js";
-import { createEngine } from "../../docker/engine.js";
 import { loadConfig } from "../../config/load.js";
 import { ensureImage } from "../../toolchain/ensure-image.js";
 import { runnerRecipe } from "../../toolchain/recipes.js";
 import { createDisk, listDisks, removeDisk } from "../../vm/disks.js";
 import type { Command } from "../context.js";
+import { engineFor } from "../engine-for.js";
 import { CONFIG_OPTIONS, parse } from "../options.js";
 
 const HELP = `usage: levitate-docker disk <create NAME --size SIZE | list | rm NAME> [options]
@@ -42,7 +42,7 @@ export const diskCommand: Command = async (args, context) => {
     ...(values.config === undefined ? {} : { configPath: values.config }),
     ...(values.profile === undefined ? {} : { profile: values.profile }),
   });
-  const engine = createEngine({ env: context.env });
+  const engine = engineFor(context);
   const recipe = await runnerRecipe(config);
   await ensureImage(engine, recipe, { onBuildStart: () => context.stderr.write(`building QEMU runner image ${recipe.tag} (once)\n`), signal: context.signal });
   const tool = { engine, runnerImage: recipe.tag, signal: context.signal };

@@ -4,7 +4,6 @@ import { readdir, statfs } from "node:fs/promises";
 import { join } from "node:path";
 import { outDirFor } from "../../build/build.js";
 import { loadConfig } from "../../config/load.js";
-import { createEngine } from "../../docker/engine.js";
 import { foreignArchitectureNote } from "../../docker/platform.js";
 import { LABEL_TOOL } from "../../docker/types.js";
 import { UserError } from "../../errors/errors.js";
@@ -16,6 +15,7 @@ import { cacheSettings } from "../../remote-cache/settings.js";
 import { cacheRoot } from "../../util/cache-root.js";
 import { chooseAccelerator } from "../../vm/accel.js";
 import type { Command } from "../context.js";
+import { engineFor } from "../engine-for.js";
 import { CONFIG_HELP, CONFIG_OPTIONS, parse } from "../options.js";
 
 const HELP = `usage: levitate-docker doctor [options]
@@ -62,7 +62,7 @@ export const doctorCommand: Command = async (args, context) => {
     for (const d of error.details) context.stdout.write(`        ${d}\n`);
   }
 
-  const engine = createEngine({ env: context.env });
+  const engine = engineFor(context);
   let engineOk = false;
   try {
     const info = await engine.info();

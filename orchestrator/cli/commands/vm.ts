@@ -1,6 +1,5 @@
 // `levitate-docker vm start|exec|logs|status|stop`: named VMs in the background, scriptable.
 import { pipeline } from "node:stream/promises";
-import { createEngine } from "../../docker/engine.js";
 import { UserError } from "../../errors/errors.js";
 import { timeoutScale } from "../../vm/accel.js";
 import { guestCommandLine } from "../../vm/shell-quote.js";
@@ -8,6 +7,7 @@ import { describeBootEvent } from "../../vm/boot-events.js";
 import { findVm, listVms, startVm } from "../../vm/vm.js";
 import type { Command, CommandContext } from "../context.js";
 import { parse } from "../options.js";
+import { engineFor } from "../engine-for.js";
 import { VM_HELP, VM_OPTIONS, prepareBoot } from "../vm-setup.js";
 
 const HELP = `usage: levitate-docker vm <action> [NAME] [options]
@@ -66,7 +66,7 @@ export const vmCommand: Command = async (args, context) => {
     return name;
   };
   if (action === "start") return start(values, name ?? DEFAULT_NAME, context);
-  const engine = createEngine({ env: context.env });
+  const engine = engineFor(context);
   switch (action) {
     case "exec": {
       const vm = need();

@@ -1,0 +1,128 @@
+// build -> execute -> publish with the fake engine: what runs, what is cached, what a failure says, what out/ gets.
+import { existsSync } from "node:fs";
+import { readFile, readdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { build } from "../../../orchestrator/build/build.js";
+import type { BuildOptions } from "../../../orchestrator/build/build.js";
+import { StageError, UserError } from "../../../orchestrator/errors/errors.js";
+import type { ProgressReporter } from "../../../orchestrator/progress/reporter.js";
+import { FakeEngine, runResult } from "../../helpers/fake-engine.js";
+import { fakeProject } from "../../helpers/fake-project.js";
+import type { FakeProject } from "../../helpers/fake-project.js";
+import { DEFAULT_STAGE_FILES, stageContainers } from "../../helpers/fake-stages.js";
+
+/** A reporter that keeps what it was told. */
+function recorder(): ProgressReporter & { readonly events: string[] } {
+  const events: string[] = [];
+  return {
+    events,
+    plan: (stages) => events.push(`plan ${stages.map((s) => `${s.name}:${s.state}`).join(" ")}`),
+    stageStarted: (name) => events.push(`started ${name}`),
+    stageLog: () => undefined,
+    stageFinished: (name, result) => events.push(`finished ${name} ${result.ok ? "ok" : `failed: ${result.detail}`}`),
+    info: (message) => events.push(`info ${message}`),
+    warn: (message) => events.push(`warn ${message}`),
+    close: () => undefined,
+  };
+}
+
+let project: FakeProject;
+let engine: FakeEngine;
+beforeEach(async () => {
+  project = await fakeProject("build");
+  engine = new FakeEngine();
+  engine.script = stageContainers();
+});
+afterEach(() => project.dispose());
+
+const options = (extra: Partial<BuildOptions> = {}): BuildOptions => ({
+  cwd: project.dir,
+  env: project.env,
+  mirror: project.mirror,
+  flavour: "minimal",
+  reporter: recorder(),
+  engine,
+  jobs: 2,
+  ...extra,
+});
+
+const stagesRun = () => engine.runs.map((spec) => spec.labels?.["levitate-docker.stage"]);
+
+describe("build (fake engine)", () => {
+  it("runs every stage on a cold cache, then nothing; out/ gets the published files and metadata.json", async () => {
+    const first = await build(options());
+    expect(first.outcomes.map((o) => `${o.name}:${o.action}`)).toEqual(["busybox:run", "initramfs:run", "linux:run", "iso:run"]);
+    expect(stagesRun()).toEqual(["busybox", "linux", "iso"]);
+    expect((await readdir(project.out)).sort()).toEqual(expect.arrayContaining(["bzImage", "initramfs.cpio.gz", "levitate.iso", "metadata.json", "logs"]));
+    expect(await readFile(join(project.out, "bzImage"), "utf8")).toBe("kernel 6.1.1\n");
+    expect(await readFile(join(project.out, "levitate.iso"), "utf8")).toBe("iso TESTOS console=ttyS0\n");
+    expect(first.published?.copied).toEqual(["initramfs.cpio.gz", "bzImage", "levitate.iso"]);
+    // Each container stage got the toolchain image built once, its volumes and no network.
+    expect(engine.imageStore.size).toBe(1);
+    for (const spec of engine.runs) expect(spec.network).toBe("none");
+
+    const runs = engine.runs.length;
+    const reporter = recorder();
+    const second = await build(options({ reporter }));
+    expect(second.outcomes.every((o) => o.action === "cached")).toBe(true);
+    expect(engine.runs.length).toBe(runs);
+    expect(reporter.events[0]).toBe("plan busybox:cached initramfs:cached linux:cached iso:cached");
+    expect(second.published?.copied).toEqual([]);
+    const metadata = JSON.parse(await readFile(join(project.out, "metadata.json"), "utf8")) as { stages: { name: string; key: string }[] };
+    expect(metadata.stages.map((s) => [s.name, s.key])).toEqual(second.plan.stages.map((s) => [s.name, s.key]));
+  });
+
+  it("reruns only what an edit reaches, and publish copies only the files that changed", async () => {
+    await build(options());
+    await writeFile(join(project.dir, "config", "files", "etc", "motd"), "edited\n");
+    const runs = engine.runs.length;
+    const result = await build(options());
+    expect(result.outcomes.map((o) => `${o.name}:${o.action}`)).toEqual(["busybox:cached", "initramfs:run", "linux:cached", "iso:run"]);
+    expect(stagesRun().slice(runs)).toEqual(["iso"]);
+    expect(result.published?.copied).toEqual(["initramfs.cpio.gz", "levitate.iso"]);
+  });
+
+  it("a failing stage says which, with its exit code, the last lines of its log and where the whole log is; nothing is cached", async () => {
+    engine.script = async (spec, runOptions) => {
+      if (spec.labels?.["levitate-docker.stage"] !== "busybox") return stageContainers()(spec, runOptions);
+      runOptions.onOutput?.(Buffer.from("compiling\nld: undefined reference to `main'\n"), "stderr");
+      return runResult(2);
+    };
+    const reporter = recorder();
+    const error = await build(options({ reporter })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StageError);
+    const stageError = error as StageError;
+    expect(stageError.message).toBe("stage busybox failed with exit code 2");
+    expect(stageError.lastLines).toEqual(["compiling", "ld: undefined reference to `main'"]);
+    expect(stageError.logPath).toBe(join(project.out, "logs", "busybox.log"));
+    expect(await readFile(stageError.logPath!, "utf8")).toContain("undefined reference");
+    expect(reporter.events).toContain("finished busybox failed: stage busybox failed with exit code 2");
+    expect(existsSync(join(project.cache, "artifacts", "busybox")) ? await readdir(join(project.cache, "artifacts", "busybox")) : []).toEqual([]);
+    expect(existsSync(join(project.out, "metadata.json"))).toBe(false);
+  });
+
+  it("a stage that does not leave a promised output fails, naming what is missing", async () => {
+    const { bzImage: _dropped, ...linux } = DEFAULT_STAGE_FILES.linux!;
+    engine.script = stageContainers({ ...DEFAULT_STAGE_FILES, linux });
+    const error = await build(options({ only: ["linux"] })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StageError);
+    expect((error as Error).message).toBe("stage linux finished but did not leave bzImage (it promises bzImage, kernel.config, kernel.release)");
+  });
+
+  it("refuses a dynamically linked program in the initramfs, naming it and the loader", async () => {
+    engine.script = stageContainers({ ...DEFAULT_STAGE_FILES, busybox: { ...DEFAULT_STAGE_FILES.busybox!, busybox: await readFile("/bin/sh") } });
+    const error = await build(options()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).message).toBe("1 file in the initramfs is not statically linked");
+    expect((error as UserError).details[0]).toMatch(/^\/bin\/busybox: .*PT_INTERP/);
+    expect(existsSync(join(project.cache, "artifacts", "initramfs")) ? await readdir(join(project.cache, "artifacts", "initramfs")) : []).toEqual([]);
+  });
+
+  it("a dry run plans without an engine and writes nothing", async () => {
+    const result = await build(options({ dryRun: true, engine: undefined as never }));
+    expect(result.plan.stages.map((s) => `${s.name}:${s.action}`)).toEqual(["busybox:run", "initramfs:run", "linux:run", "iso:run"]);
+    expect(existsSync(project.out)).toBe(false);
+    expect(engine.runs).toEqual([]);
+  });
+});
