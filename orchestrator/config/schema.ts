@@ -100,7 +100,7 @@ export const configSchema = z.strictObject({
     .strictObject({
       memory: z
         .string()
-        .regex(MEMORY, "expected a memory size like 4G or 512M")
+        .regex(VM_MEMORY_PATTERN, "expected a memory size like 4G or 512M")
         .default("4G")
         .meta({ description: "Memory limit of each stage container, without swap beyond it (the kernel needs about 1G per make job)." }),
       pids: z

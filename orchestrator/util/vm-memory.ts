@@ -1,4 +1,4 @@
-// Guest memory as users write it ("256M", "1G"): checked once where it enters (config, --memory), trusted after.
+// Memory sizes ("256M", "1G", "4G") as the config and --memory write them: checked once where they enter, trusted after.
 /** What a VM memory size must look like, for messages. */
 export const VM_MEMORY_FORMAT = "a memory size like 256M or 1G";
 

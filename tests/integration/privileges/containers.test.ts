@@ -13,7 +13,7 @@ import { createReporter } from "../../../orchestrator/progress/reporter.js";
 import { canaryBoot } from "../../../orchestrator/vm/kvm-canary.js";
 import { chooseAccelerator } from "../../../orchestrator/vm/accel.js";
 import { createDisk, removeDisk } from "../../../orchestrator/vm/disks.js";
-import { startVm, stopVm } from "../../../orchestrator/vm/vm-manager.js";
+import { startVm } from "../../../orchestrator/vm/vm.js";
 import { copyProject } from "../../helpers/project-copy.js";
 import { runnerImage } from "../vm/vm-fixtures.js";
 
@@ -137,8 +137,8 @@ describe("privileges of every container the tool creates", () => {
     const vm = `priv-${process.pid.toString(36)}`;
     const iso = join(dir, "levitate.iso");
     await writeFile(iso, "not an ISO");
-    await startVm({ engine, runnerImage: image, name: vm, boot: { kind: "iso", iso }, accel: "tcg", memory: "256M", cpus: 1, uefi: false });
-    await stopVm({ engine, name: vm, timeoutMs: 2_000 });
+    const started = await startVm(engine, { runnerImage: image, name: vm, boot: { kind: "iso", iso }, accel: "tcg", memory: "256M", cpus: 1, uefi: false });
+    await started.stop(2_000);
     const disk = `priv-${process.pid.toString(36)}`;
     await createDisk({ engine, runnerImage: image, name: disk, size: "16M" });
     await removeDisk({ engine, runnerImage: image, name: disk });
