@@ -152,7 +152,9 @@ export async function build(options: BuildOptions): Promise<BuildOutcome> {
   const published = complete ? await publish(outDir, config, plan, outcomes, { cwd: options.cwd, engine: typeof engine === "function" ? engine : async () => engine }) : null;
   if (remote?.exports) {
     const artifacts = outcomes.map((o) => ({ stage: o.name, key: o.key, dir: o.dir }));
-    await remote.exportBuild(artifacts, [plan.toolchain], published === null ? null : outDir);
+    // The QEMU runner image too, when this engine has it (run/test made it); pushImage skips an absent one.
+    const { runnerRecipe } = await import("../toolchain/recipes.js");
+    await remote.exportBuild(artifacts, [plan.toolchain, await runnerRecipe(config)], published === null ? null : outDir);
   }
   return { config, plan, outcomes, published, outDir };
 }

@@ -89,6 +89,8 @@ export async function prepareBoot(values: VmValues, context: CommandContext, onE
   const published = result.published!;
   const engine = engineFor(context);
   const recipe = await runnerRecipe(result.config);
+  const { pullToolImageIfCached } = await import("../remote-cache/images.js");
+  await pullToolImageIfCached(recipe, { engine, env: context.env, config: result.config, log, signal: context.signal });
   await ensureImage(engine, recipe, {
     onBuildStart: () => onEvent({ type: "note", text: `building QEMU runner image ${recipe.tag} (once)` }),
     signal: context.signal,

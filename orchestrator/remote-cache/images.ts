@@ -1,7 +1,11 @@
 // The toolchain and QEMU runner images in the cache repository, moved by the engine (they live there, not on the host).
+import type { ResolvedConfig } from "../config/types.js";
 import type { Engine, RegistryAuth } from "../docker/types.js";
+import { UserError } from "../errors/errors.js";
 import { findCredentials } from "./credentials.js";
+import { clientFor } from "./registry-client.js";
 import type { RegistryClient } from "./registry-client.js";
+import { cacheSettings } from "./settings.js";
 import type { RepositoryRef } from "../util/repository-reference.js";
 
 /** What of an image recipe the cache needs: its local tag and the hash of what goes into it. */
@@ -67,4 +71,27 @@ export async function pushImage(image: CachedImage, options: ImageTransferOption
 
 function transfer(options: ImageTransferOptions) {
   return { ...(options.onLog === undefined ? {} : { onLog: options.onLog }), ...(options.signal === undefined ? {} : { signal: options.signal }) };
+}
+
+/**
+ * For commands outside `build` (run, test, disk): when the engine lacks a tool image and a cache is
+ * configured to read (LEVITATE_CACHE_FROM, cache.registry), pull it instead of building it.
+ * A miss or a failure says so through `log` and returns false: the caller builds.
+ */
+export async function pullToolImageIfCached(
+  image: CachedImage,
+  options: { engine: Engine; env: NodeJS.ProcessEnv; config: Pick<ResolvedConfig, "cache">; log: (line: string) => void; signal?: AbortSignal },
+): Promise<boolean> {
+  const from = cacheSettings({}, options.env, options.config).from;
+  if (from === null || (await options.engine.images.id(image.tag)) !== null) return false;
+  const client = clientFor(from, options.env, options.signal === undefined ? {} : { signal: options.signal });
+  try {
+    const pulled = await pullImage(image, { engine: options.engine, client, env: options.env, ...(options.signal === undefined ? {} : { signal: options.signal }) });
+    if (pulled) options.log(`${image.kind} image ${image.tag} pulled from cache ${from.display}`);
+    return pulled;
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    options.log(`warning: cache: ${image.kind} image ${image.tag}: ${error.message}; building it instead`);
+    return false;
+  }
 }

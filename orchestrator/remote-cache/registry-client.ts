@@ -6,6 +6,7 @@ import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { Readable } from "node:stream";
 import type { Credentials } from "./credentials.js";
+import { findCredentials } from "./credentials.js";
 import { RegistryError, networkReason, registryMessage } from "./registry-error.js";
 import type { RepositoryRef } from "../util/repository-reference.js";
 
@@ -227,4 +228,13 @@ export function parseChallenge(text: string): Record<string, string> {
   const params: Record<string, string> = {};
   for (const match of text.matchAll(/([A-Za-z_]+)="([^"]*)"/g)) params[match[1]!.toLowerCase()] = match[2]!;
   return params;
+}
+
+/** A client whose credentials come from where users keep them (see credentials.ts), asked for on the first challenge. */
+export function clientFor(ref: RepositoryRef, env: NodeJS.ProcessEnv, options: { push?: boolean; signal?: AbortSignal } = {}): RegistryClient {
+  return new RegistryClient(ref, {
+    credentials: () => findCredentials(ref.credentialKey, { env }),
+    ...(options.push ? { push: true } : {}),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  });
 }

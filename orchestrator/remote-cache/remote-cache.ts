@@ -2,15 +2,16 @@
 import type { Engine } from "../docker/types.js";
 import { UserError } from "../errors/errors.js";
 import type { ProgressReporter } from "../progress/reporter.js";
-import { findCredentials } from "./credentials.js";
-import { RegistryClient } from "./registry-client.js";
+import { clientFor } from "./registry-client.js";
+import type { RegistryClient } from "./registry-client.js";
 import { RegistryError } from "./registry-error.js";
-import type { RepositoryRef } from "../util/repository-reference.js";
 import { pullImage, pushImage } from "./images.js";
 import type { CachedImage } from "./images.js";
 import type { CacheSettings } from "./settings.js";
 import { pullStage, pushStage } from "./stage-cache.js";
 import type { ArtifactCommitter, PulledArtifact, PushContext, StageToPull } from "./stage-cache.js";
+
+export { clientFor } from "./registry-client.js";
 
 export interface RemoteCacheOptions {
   readonly settings: CacheSettings;
@@ -28,13 +29,6 @@ export interface ExportSummary {
   readonly bytes: number;
 }
 
-export function clientFor(ref: RepositoryRef, env: NodeJS.ProcessEnv, options: { push?: boolean; signal?: AbortSignal } = {}): RegistryClient {
-  return new RegistryClient(ref, {
-    credentials: () => findCredentials(ref.credentialKey, { env }),
-    ...(options.push ? { push: true } : {}),
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
-  });
-}
 
 export class RemoteCache {
   private readonly reader: RegistryClient | null;

@@ -27,7 +27,7 @@ ${CONFIG_HELP}
                       it has one (env: LEVITATE_CACHE_FROM; config: cache.registry; none: off)
       --cache-to REPO
                       after the build, push every artifact the repository lacks, and the
-                      toolchain image (env: LEVITATE_CACHE_TO; config: cache.push: true)
+                      tool images (env: LEVITATE_CACHE_TO; config: cache.push: true)
       --no-wait       fail at once when another build of this project holds a stage's build tree
                       (default: wait for it, saying for whom)
       --json          progress as JSON lines
