@@ -90,7 +90,7 @@ export async function prepareBoot(values: VmValues, context: CommandContext, onE
   const engine = engineFor(context);
   const recipe = await runnerRecipe(result.config);
   const { pullToolImageIfCached } = await import("../remote-cache/images.js");
-  await pullToolImageIfCached(recipe, { engine, env: context.env, config: result.config, log, signal: context.signal });
+  await pullToolImageIfCached(recipe, { engine, env: context.env, config: result.config, log: (text) => onEvent({ type: "note", text }), signal: context.signal });
   await ensureImage(engine, recipe, {
     onBuildStart: () => onEvent({ type: "note", text: `building QEMU runner image ${recipe.tag} (once)` }),
     signal: context.signal,
