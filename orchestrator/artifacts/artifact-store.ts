@@ -1,13 +1,13 @@
 // Finished stage outputs on the host, by stage and key; written whole or not at all.
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Flavour } from "../config/types.js";
 import type { CacheView } from "../plan/plan.js";
 import type { StageName } from "../stages/stage.js";
 import { sha256 } from "../hash/sha256.js";
-import { writeFileAtomic } from "../util/atomic.js";
+import { processIsAlive, writeFileAtomic } from "../util/atomic.js";
 import { recordOutputs } from "./artifact-digests.js";
 import type { OutputDigests, OutputStamps } from "./artifact-digests.js";
 
@@ -53,6 +53,12 @@ export class ArtifactStore implements CacheView {
     }
   }
 
+  /** Removes temporary directories that killed builds left in any stage's artifacts (cheap: one readdir per stage). */
+  async removeAbandoned(): Promise<void> {
+    const root = join(this.cacheRoot, "artifacts");
+    for (const stage of await readdir(root).catch(() => [] as string[])) await removeAbandonedTemporaries(join(root, stage));
+  }
+
   /** Remember that this key is what the project last built for the stage (also when it was cached). */
   async remember(meta: ArtifactMeta): Promise<void> {
     await writeFileAtomic(join(this.lastDir, `${meta.stage}.json`), JSON.stringify(meta, null, 2));
@@ -70,7 +76,9 @@ export class ArtifactStore implements CacheView {
     startedAt: number,
   ): Promise<string> {
     const final = this.dir(stage, key);
-    const tmp = join(this.cacheRoot, "artifacts", stage, `.tmp-${key.slice(0, 12)}-${process.pid}-${randomBytes(4).toString("hex")}`);
+    const stageDir = join(this.cacheRoot, "artifacts", stage);
+    await removeAbandonedTemporaries(stageDir);
+    const tmp = join(stageDir, `.tmp-${key.slice(0, 12)}-${process.pid}-${randomBytes(4).toString("hex")}`);
     await mkdir(tmp, { recursive: true });
     try {
       await fill(tmp);
@@ -84,5 +92,14 @@ export class ArtifactStore implements CacheView {
     } finally {
       await rm(tmp, { recursive: true, force: true });
     }
+  }
+}
+
+/** Temporary artifact directories of builds that were killed (their pid is gone): never trusted, so removed. */
+async function removeAbandonedTemporaries(stageDir: string): Promise<void> {
+  const names = await readdir(stageDir).catch(() => [] as string[]);
+  for (const name of names) {
+    const pid = /^\.tmp-[0-9a-f]+-(\d+)-[0-9a-f]+$/.exec(name)?.[1];
+    if (pid !== undefined && !processIsAlive(Number(pid))) await rm(join(stageDir, name), { recursive: true, force: true });
   }
 }

@@ -132,6 +132,7 @@ export async function build(options: BuildOptions): Promise<BuildOutcome> {
   // Every source the stages to run need, before any of them (or any container) starts.
   const sources = await gatherPlanSources(config, toRun, cacheRoot, reporter, options.signal);
   await reapAfterKilledBuilds(cacheRoot, engine);
+  await store.removeAbandoned();
   const executed = await executePlan({
     engine,
     config,

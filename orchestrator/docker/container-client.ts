@@ -45,6 +45,7 @@ export function containerClient(connect: Connect, runId: string, volumes: Volume
       return {
         id: info.Id,
         name: info.Name.replace(/^\//, ""),
+        image: info.Config.Image,
         running: info.State.Running,
         exitCode: info.State.Running ? null : info.State.ExitCode,
         labels: info.Config.Labels ?? {},

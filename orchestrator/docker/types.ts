@@ -158,6 +158,8 @@ export interface ImageSummary {
 export interface ContainerState {
   readonly id: string;
   readonly name: string;
+  /** The image it was created from, as named then. */
+  readonly image: string;
   readonly running: boolean;
   readonly exitCode: number | null;
   readonly labels: Record<string, string>;

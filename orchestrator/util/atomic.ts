@@ -78,7 +78,7 @@ export function partialOwner(name: string): number | null {
   return match?.[1] === undefined ? null : Number(match[1]);
 }
 
-function processIsAlive(pid: number): boolean {
+export function processIsAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);

@@ -4,6 +4,7 @@ import { Transform } from "node:stream";
 import type { AttachedStreams, ContainerState, Engine } from "../docker/types.js";
 import { UserError } from "../errors/errors.js";
 import { AttachedConsole } from "./attached-console.js";
+import { acquireLease } from "../ownership/lease.js";
 import { ConsoleTextDecoder, plainText } from "./console-text.js";
 import type { Accelerator } from "./qemu-command.js";
 import type { ExecResult, SerialConsoleOptions } from "./serial-console.js";
@@ -48,14 +49,26 @@ export class StartedVm implements AsyncDisposable {
    * kept off the console first (`dmesg -n 1`), so they do not mix into the output.
    */
   async exec(command: string, options: VmExecOptions): Promise<ExecResult> {
-    await this.requireRunning();
-    const console = await this.console(options.signal === undefined ? {} : { signal: options.signal });
+    const { image } = await this.requireRunning();
+    // One console, one command: a second exec (another terminal, another host) waits for this one.
+    const turn = await acquireLease(this.engine.leases(image), `${this.containerName}.exec`, {
+      what: `the console of VM ${this.name}`,
+      purpose: "vm exec",
+      wait: true,
+      onMessage: (line) => void process.stderr.write(`${line}\n`),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
     try {
-      await console.waitForShell(options.shellTimeoutMs ?? 60_000);
-      await console.quietKernel(options.timeoutMs);
-      return await console.exec(command, options.timeoutMs);
+      const console = await this.console(options.signal === undefined ? {} : { signal: options.signal });
+      try {
+        await console.waitForShell(options.shellTimeoutMs ?? 60_000);
+        await console.quietKernel(options.timeoutMs);
+        return await console.exec(command, options.timeoutMs);
+      } finally {
+        console.close();
+      }
     } finally {
-      console.close();
+      await turn.release();
     }
   }
 
@@ -107,12 +120,13 @@ export class StartedVm implements AsyncDisposable {
     await this.engine.containers.remove(this.containerName).catch(() => undefined);
   }
 
-  private async requireRunning(): Promise<void> {
+  private async requireRunning(): Promise<ContainerState> {
     const state = await this.state();
     if (state === null) throw noSuchVm(this.name);
     if (!state.running) {
       throw new UserError(`VM ${this.name} is not running (QEMU exited with code ${state.exitCode}); \`levitate-docker vm logs ${this.name}\` shows why`);
     }
+    return state;
   }
 
   /** Powers the guest off through its console, escalating to SIGTERM and SIGKILL for QEMU. */

@@ -148,7 +148,7 @@ export class FakeEngine implements Engine {
       inspect: async (nameOrId): Promise<ContainerState | null> => {
         const c = find(nameOrId);
         if (c === undefined) return null;
-        return { id: c.id, name: c.name, running: c.running, exitCode: c.running ? null : 0, labels: c.labels, startedAt: "", finishedAt: "" };
+        return { id: c.id, name: c.name, image: c.spec.image, running: c.running, exitCode: c.running ? null : 0, labels: c.labels, startedAt: "", finishedAt: "" };
       },
       list: async (labels): Promise<ContainerSummary[]> =>
         [...this.created.values()]

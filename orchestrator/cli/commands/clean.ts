@@ -6,11 +6,13 @@ import { DISK_VOLUME } from "../../vm/vm-paths.js";
 import { engineFor } from "../engine-for.js";
 import { cacheRoot } from "../../util/cache-root.js";
 import type { Command } from "../context.js";
+import { LABEL_OWNER, describeOwner, liveness, parseOwner, thisHost } from "../../ownership/owner.js";
 import { parse } from "../options.js";
 
 const HELP = `usage: levitate-docker clean [options]
 
-Removes leftover stage containers (by the levitate-docker label). With flags, also:
+Removes leftover stage containers (by the levitate-docker label); those of a build that is still
+running on this machine are kept. With flags, also:
       --vms        stop and remove running VMs too
       --volumes    build trees, ccache and the sources volume of this volume prefix
                    (LEVITATE_VOLUME_PREFIX, default levitate; the next build is cold)
@@ -50,6 +52,12 @@ export const cleanCommand: Command = async (args, context) => {
   for (const c of await engine.containers.list({ [LABEL_TOOL]: "1" }, { all: true })) {
     const isVm = c.labels[LABEL_ROLE] === "vm";
     if (isVm && c.state === "running" && !(values.vms || all)) continue;
+    // A running build's containers (and its locks) are not leftovers: its owner is alive.
+    const owner = parseOwner(c.labels[LABEL_OWNER]);
+    if (owner !== null && owner.pid !== process.pid && liveness(owner, thisHost) === "alive") {
+      context.stdout.write(`kept container ${c.name} (${c.labels[LABEL_ROLE] ?? "?"}): in use by ${describeOwner(owner)}\n`);
+      continue;
+    }
     if (!dry) await engine.containers.remove(c.id);
     say(`container ${c.name} (${c.labels[LABEL_ROLE] ?? "?"}, ${c.state})`);
     count += 1;
