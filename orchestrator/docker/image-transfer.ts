@@ -1,7 +1,7 @@
 // `docker push` / `docker pull` through dockerode: the engine moves the image with the credentials we hand it.
 import type Docker from "dockerode";
-import type { Duplex } from "node:stream";
-import { interruptedBy, UserError } from "../errors/errors.js";
+import { UserError } from "../errors/errors.js";
+import { followProgress } from "./follow-progress.js";
 import type { RegistryAuth } from "./types.js";
 
 interface TransferOptions {
@@ -10,30 +10,14 @@ interface TransferOptions {
   readonly signal?: AbortSignal;
 }
 
-/** Follows the engine's progress stream; an `error` event in it is a failure (a push can fail with HTTP 200). */
-async function follow(docker: Docker, stream: NodeJS.ReadableStream, what: string, options: TransferOptions): Promise<void> {
-  const abort = () => (stream as unknown as Duplex).destroy(interruptedBy(options.signal));
-  options.signal?.addEventListener("abort", abort, { once: true });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      docker.modem.followProgress(
-        stream,
-        (err: Error | null, events: { error?: string }[]) => {
-          const failed = err ?? (events.find((e) => e.error) ? new Error(events.find((e) => e.error)!.error) : null);
-          if (failed) reject(failed);
-          else resolve();
-        },
-        (event: { status?: string; id?: string; progress?: string }) => {
-          if (event.status !== undefined && event.progress === undefined) options.onLog?.(`${event.id === undefined ? "" : `${event.id}: `}${event.status}`);
-        },
-      );
-    });
-  } catch (error) {
-    if (options.signal?.aborted) throw interruptedBy(options.signal);
-    throw new UserError(`${what} failed: ${(error as Error).message.trim()}`, { cause: error });
-  } finally {
-    options.signal?.removeEventListener("abort", abort);
-  }
+/** Status lines (not the progress bars) go to onLog. */
+function follow(docker: Docker, stream: NodeJS.ReadableStream, what: string, options: TransferOptions): Promise<void> {
+  return followProgress(docker, stream, what, {
+    onEvent: (event) => {
+      if (event.status !== undefined && event.progress === undefined) options.onLog?.(`${event.id === undefined ? "" : `${event.id}: `}${event.status}`);
+    },
+    signal: options.signal,
+  });
 }
 
 // The engine wants X-Registry-Auth on a push even when anonymous: "{}" then, as the docker CLI sends.
