@@ -2,7 +2,7 @@
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { InterruptedError, UserError } from "../../../orchestrator/errors/errors.js";
-import { LABEL_ROLE, LABEL_TOOL } from "../../../orchestrator/docker/types.js";
+import { LABEL_ROLE, LABEL_RUN, LABEL_TOOL } from "../../../orchestrator/docker/types.js";
 import { loadBootChecks } from "../../../orchestrator/vm/boot-check-file.js";
 import { describeBootEvent } from "../../../orchestrator/vm/boot-events.js";
 import { bootTest } from "../../../orchestrator/vm/boot-test.js";
@@ -12,8 +12,9 @@ const boot = bootFiles();
 const kernel = kernelFiles();
 const BASIC = fileURLToPath(new URL("../../boot/basic.yaml", import.meta.url));
 
+/** This process's VMs only: the engine may be shared with other builds and tests that start their own. */
 async function vmContainers(): Promise<string[]> {
-  return (await engine.containers.list({ [LABEL_TOOL]: "1", [LABEL_ROLE]: "vm" })).map((c) => c.name);
+  return (await engine.containers.list({ [LABEL_TOOL]: "1", [LABEL_ROLE]: "vm", [LABEL_RUN]: engine.runId })).map((c) => c.name);
 }
 
 describe.skipIf(announceSkip(boot === null ? SKIP_NO_ISO : null))("bootTest (real engine, TCG)", () => {
