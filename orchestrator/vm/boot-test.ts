@@ -7,6 +7,8 @@ import { timeoutScale } from "./accel.js";
 import type { AttachedConsole } from "./attached-console.js";
 import type { BootCheck } from "./boot-check-file.js";
 import { runBootChecks } from "./boot-checks.js";
+import { bootTimeline, timedLines } from "./boot-timeline.js";
+import type { BootTimeline, TimedText } from "./boot-timeline.js";
 import type { CheckResult } from "./boot-checks.js";
 import type { BootEventHandler } from "./boot-events.js";
 import type { Accelerator } from "./qemu-command.js";
@@ -40,6 +42,8 @@ export interface BootTestResult {
   readonly poweredOff: boolean;
   /** The whole serial console, as plain text. */
   readonly transcript: string;
+  /** Where the time to shell went, from the host arrival times of the serial lines. */
+  readonly timeline: BootTimeline;
 }
 
 export async function bootTest(options: BootTestOptions): Promise<BootTestResult> {
@@ -55,8 +59,11 @@ export async function bootTest(options: BootTestOptions): Promise<BootTestResult
     vm = await startVm(engine, spec);
     emit({ type: "booting", vm: vm.containerName, what: describeBoot(spec) });
     // The console reads the attach stream: Docker's log stream holds back a line until its newline, so a prompt never shows there.
-    console = await vm.console(signal === undefined ? {} : { signal });
+    const arrivals: TimedText[] = [];
+    const onText = (text: string) => arrivals.push({ atMs: Date.now() - started, text });
+    console = await vm.console(signal === undefined ? { onText } : { signal, onText });
     const timeToShellMs = await waitForShell(vm, console, (options.shellTimeoutSeconds ?? 60) * 1000 * scale, started);
+    const timeline = bootTimeline(timedLines(arrivals), timeToShellMs);
     emit({ type: "shell", afterMs: timeToShellMs });
     await console.quietKernel(10_000 * scale);
     const uname = await console.exec("uname -r", 10_000 * scale);
@@ -67,7 +74,7 @@ export async function bootTest(options: BootTestOptions): Promise<BootTestResult
     const poweredOff = await console.poweroff(30_000 * scale);
     emit({ type: "poweroff", clean: poweredOff, timeoutMs: 30_000 * scale });
     const transcript = await vm.transcript(console.transcript);
-    return { accel: spec.accel, timeToShellMs, kernelRelease, results, poweredOff, transcript };
+    return { accel: spec.accel, timeToShellMs, kernelRelease, results, poweredOff, transcript, timeline };
   } catch (error) {
     if (signal?.aborted && !(error instanceof InterruptedError)) throw interruptedBy(signal);
     throw error;

@@ -11,6 +11,7 @@ import { normaliseBootLog } from "../../vm/boot-log.js";
 import { describeBootEvent } from "../../vm/boot-events.js";
 import type { BootEvent, BootEventHandler } from "../../vm/boot-events.js";
 import { bootTest } from "../../vm/boot-test.js";
+import { formatTimeline } from "../../vm/boot-timeline.js";
 import { writeJUnit } from "../../vm/junit.js";
 import { formatSeconds } from "../../vm/serial-console.js";
 import { serviceChecks } from "../../vm/service-checks.js";
@@ -31,6 +32,8 @@ ${VM_HELP}
       --junit FILE    write the results as JUnit XML
       --serial-log FILE   write the whole serial console there
       --boot-log FILE     write the normalised boot log (userspace lines, no times) there
+  -v, --verbose       print where the time to shell went (QEMU start and firmware, boot loader,
+                      kernel, init, OpenRC) from the serial lines' arrival and printk times
 `;
 
 /** Events the summary on stdout reports itself. */
@@ -50,6 +53,7 @@ export const testCommand: Command = async (args, context) => {
     junit: { type: "string" },
     "serial-log": { type: "string" },
     "boot-log": { type: "string" },
+    verbose: { type: "boolean", short: "v" },
   });
   if (values.help) {
     context.stdout.write(HELP);
@@ -76,6 +80,7 @@ export const testCommand: Command = async (args, context) => {
     signal: context.signal,
   });
   context.stdout.write(`booted to a shell in ${formatSeconds(result.timeToShellMs)} (${result.accel}${prepared.vm.uefi ? ", UEFI" : ", BIOS"})\n`);
+  if (values.verbose === true) context.stdout.write(["boot timeline:", ...formatTimeline(result.timeline), ""].join("\n"));
   context.stdout.write(`uname -r: ${result.kernelRelease}\n`);
   const failed = result.results.filter((r) => !r.passed);
   for (const r of result.results) {

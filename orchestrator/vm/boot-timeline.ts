@@ -1,0 +1,133 @@
+// Pure: where the time to shell went (QEMU start, firmware, GRUB, kernel, init, OpenRC), from host-timed serial text and printk times.
+
+/** Serial text as it arrived: `atMs` is host time since the VM's start was requested. */
+export interface TimedText {
+  readonly atMs: number;
+  readonly text: string;
+}
+
+/** One console line, timed by the arrival of its first character. */
+export interface TimedLine {
+  readonly atMs: number;
+  readonly line: string;
+}
+
+export interface BootPhase {
+  readonly name: string;
+  readonly ms: number;
+}
+
+/** A step of the init system: a " * ..." line of OpenRC and how long until the next line. */
+export interface BootStep {
+  readonly label: string;
+  readonly ms: number;
+}
+
+export interface BootTimeline {
+  /** Consecutive phases; their sum is the time to shell. A phase whose markers were not seen is folded into the next. */
+  readonly phases: readonly BootPhase[];
+  readonly totalMs: number;
+  /** The slowest init steps, slowest first (OpenRC only). */
+  readonly slowestSteps: readonly BootStep[];
+}
+
+/** Splits timed chunks into lines; a line is timed when its first character arrived. */
+export function timedLines(chunks: readonly TimedText[]): TimedLine[] {
+  const lines: TimedLine[] = [];
+  let current = "";
+  let startedAt: number | null = null;
+  for (const { atMs, text } of chunks) {
+    for (const char of text) {
+      if (char === "\n") {
+        lines.push({ atMs: startedAt ?? atMs, line: current });
+        current = "";
+        startedAt = null;
+      } else {
+        if (startedAt === null) startedAt = atMs;
+        current += char;
+      }
+    }
+  }
+  if (current !== "") lines.push({ atMs: startedAt ?? 0, line: current });
+  return lines;
+}
+
+const PRINTK = /^\[\s*(\d+)\.(\d+)\]/;
+/** The firmware's last word before it hands over to the boot loader (SeaBIOS, OVMF). */
+const FIRMWARE_DONE = /Booting from (DVD|CD|Hard Disk|ROM|Floppy)|BdsDxe: starting Boot/;
+const RUN_INIT = /Run (\S+) as init process/;
+const OPENRC_START = /OpenRC \S+ is starting up/;
+const OPENRC_STEP = /^\s*\* (.*?)(\s*\.\.\.)?(\s*\[ (ok|!!) \])?\s*$/;
+
+function printkMs(line: string): number | null {
+  const match = PRINTK.exec(line);
+  return match === null ? null : Number(match[1]) * 1000 + Number(`0.${match[2]}`) * 1000;
+}
+
+/**
+ * Reconstructs the boot from the console. The kernel's clock starts at 0 when the kernel
+ * starts, and its lines reach the host no earlier than their printk time, so the kernel started
+ * (on the host clock) at the smallest arrival-minus-printk-time over its lines: messages printed
+ * before the serial console existed arrive late and do not pull the estimate.
+ */
+export function bootTimeline(lines: readonly TimedLine[], shellAtMs: number): BootTimeline {
+  const visible = lines.filter((l) => l.line.trim() !== "" && l.atMs <= shellAtMs);
+  const first = visible[0]?.atMs;
+  const firmwareDone = visible.find((l) => FIRMWARE_DONE.test(l.line))?.atMs;
+  let kernelZero: number | undefined;
+  let initAt: number | undefined;
+  for (const { atMs, line } of visible) {
+    const t = printkMs(line);
+    if (t === null) continue;
+    kernelZero = Math.min(kernelZero ?? Infinity, atMs - t);
+  }
+  for (const { line } of visible) {
+    const t = printkMs(line);
+    if (t !== null && kernelZero !== undefined && RUN_INIT.test(line)) initAt = kernelZero + t;
+  }
+  const openrcLine = visible.findIndex((l) => OPENRC_START.test(l.line));
+  const openrcAt = openrcLine >= 0 ? visible[openrcLine]!.atMs : undefined;
+
+  const marks: [string, number | undefined][] = [
+    ["QEMU start (container, emulator, first output)", first],
+    ["firmware", firmwareDone],
+    ["boot loader (GRUB loads kernel and initramfs; kernel unpacks)", kernelZero],
+    ["kernel (to starting /init)", initAt],
+    ...(openrcAt === undefined ? [] : ([["init (to OpenRC's banner)", openrcAt]] as [string, number][])),
+    [openrcAt === undefined ? "init (to a shell)" : "OpenRC runlevels (to a shell)", shellAtMs],
+  ];
+  const phases: BootPhase[] = [];
+  let previous = 0;
+  let pending: string[] = [];
+  for (const [name, at] of marks) {
+    pending.push(name);
+    if (at === undefined || at < previous) continue;
+    phases.push({ name: pending.join(" + "), ms: at - previous });
+    previous = at;
+    pending = [];
+  }
+
+  const slowestSteps: BootStep[] = [];
+  if (openrcLine >= 0) {
+    for (let i = openrcLine + 1; i < visible.length; i++) {
+      const step = OPENRC_STEP.exec(visible[i]!.line);
+      if (step === null) continue;
+      const next = visible[i + 1]?.atMs ?? shellAtMs;
+      slowestSteps.push({ label: step[1]!, ms: next - visible[i]!.atMs });
+    }
+    slowestSteps.sort((a, b) => b.ms - a.ms);
+  }
+  return { phases, totalMs: shellAtMs, slowestSteps: slowestSteps.slice(0, 3) };
+}
+
+/** The breakdown as aligned lines for a terminal. */
+export function formatTimeline(timeline: BootTimeline): string[] {
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  const width = Math.max(...timeline.phases.map((p) => p.name.length), "time to shell".length);
+  const lines = timeline.phases.map((p) => `  ${p.name.padEnd(width)}  ${seconds(p.ms).padStart(8)}`);
+  lines.push(`  ${"time to shell".padEnd(width)}  ${seconds(timeline.totalMs).padStart(8)}`);
+  if (timeline.slowestSteps.length > 0) {
+    lines.push(`  slowest OpenRC steps: ${timeline.slowestSteps.map((s) => `${s.label} ${seconds(s.ms)}`).join(", ")}`);
+  }
+  return lines;
+}

@@ -1,0 +1,88 @@
+// The boot breakdown from timed serial text: phases from firmware, GRUB, printk times and OpenRC lines.
+import { describe, expect, it } from "vitest";
+import { bootTimeline, formatTimeline, timedLines } from "../../../orchestrator/vm/boot-timeline.js";
+import type { TimedLine } from "../../../orchestrator/vm/boot-timeline.js";
+
+const at = (atMs: number, line: string): TimedLine => ({ atMs, line });
+
+/** An OpenRC boot: QEMU prints at 300 ms, the kernel starts at 1500 ms (host clock). */
+const OPENRC_BOOT: TimedLine[] = [
+  at(300, "SeaBIOS (version 1.16.2-debian-1.16.2-1)"),
+  at(700, "Booting from DVD/CD..."),
+  // Printed before the serial console existed: replayed late, must not move the kernel's start.
+  at(1900, "[    0.000000] Linux version 6.12.117 (levitate@levitate-docker)"),
+  at(1900, "[    0.100000] Command line: console=ttyS0"),
+  at(2000, "[    0.500000] printk: legacy console [ttyS0] enabled"),
+  at(2400, "[    0.900000] Run /init as init process"),
+  at(2600, "   OpenRC 0.54 is starting up Linux 6.12.117 (x86_64)"),
+  at(2700, " * Mounting /proc ... [ ok ]"),
+  at(3500, " * Starting syslogd ... [ ok ]"),
+  at(3600, " * Bringing up network interface lo ... [ ok ]"),
+  at(3700, "root@levitate:/# "),
+];
+
+describe("timedLines", () => {
+  it("times each line by the arrival of its first character, across chunks", () => {
+    const lines = timedLines([
+      { atMs: 10, text: "SeaBIOS\nBoot" },
+      { atMs: 25, text: "ing from DVD/CD...\n" },
+      { atMs: 40, text: "\n[    0.0] Linux" },
+    ]);
+    expect(lines).toEqual([at(10, "SeaBIOS"), at(10, "Booting from DVD/CD..."), at(40, ""), at(40, "[    0.0] Linux")]);
+  });
+});
+
+describe("bootTimeline", () => {
+  it("splits an OpenRC boot into phases that add up to the time to shell", () => {
+    const timeline = bootTimeline(OPENRC_BOOT, 3800);
+    expect(timeline.phases.map((p) => [p.name, Math.round(p.ms)])).toEqual([
+      ["QEMU start (container, emulator, first output)", 300],
+      ["firmware", 400],
+      ["boot loader (GRUB loads kernel and initramfs; kernel unpacks)", 800],
+      ["kernel (to starting /init)", 900],
+      ["init (to OpenRC's banner)", 200],
+      ["OpenRC runlevels (to a shell)", 1200],
+    ]);
+    expect(timeline.phases.reduce((sum, p) => sum + p.ms, 0)).toBeCloseTo(3800);
+    expect(timeline.totalMs).toBe(3800);
+    expect(timeline.slowestSteps[0]).toEqual({ label: "Mounting /proc", ms: 800 });
+  });
+
+  it("names the UEFI firmware's hand-over and a BusyBox-init boot", () => {
+    const timeline = bootTimeline(
+      [
+        at(500, "BdsDxe: loading Boot0001 \"UEFI QEMU DVD-ROM QM00001 \" from PciRoot(0x0)"),
+        at(2500, "BdsDxe: starting Boot0001 \"UEFI QEMU DVD-ROM QM00001 \" from PciRoot(0x0)"),
+        at(3100, "[    0.010000] Linux version 6.12.117"),
+        at(3500, "[    0.400000] Run /init as init process"),
+        at(3600, "/ # "),
+      ],
+      3700,
+    );
+    expect(timeline.phases.map((p) => [p.name, Math.round(p.ms)])).toEqual([
+      ["QEMU start (container, emulator, first output)", 500],
+      ["firmware", 2000],
+      ["boot loader (GRUB loads kernel and initramfs; kernel unpacks)", 590],
+      ["kernel (to starting /init)", 400],
+      ["init (to a shell)", 210],
+    ]);
+    expect(timeline.slowestSteps).toEqual([]);
+  });
+
+  it("folds a phase whose marker is missing into the next one (no printk times)", () => {
+    const timeline = bootTimeline([at(200, "SeaBIOS"), at(600, "Booting from DVD/CD..."), at(1500, "Linux version 6.12.117"), at(2000, "/ # ")], 2100);
+    expect(timeline.phases.map((p) => [p.name, p.ms])).toEqual([
+      ["QEMU start (container, emulator, first output)", 200],
+      ["firmware", 400],
+      ["boot loader (GRUB loads kernel and initramfs; kernel unpacks) + kernel (to starting /init) + init (to a shell)", 1500],
+    ]);
+  });
+
+  it("formats aligned seconds with the slowest OpenRC steps", () => {
+    const lines = formatTimeline(bootTimeline(OPENRC_BOOT, 3800));
+    expect(lines[0]).toMatch(/^ {2}QEMU start \(container, emulator, first output\) +0\.30 s$/);
+    expect(lines.at(-2)).toMatch(/^ {2}time to shell +3\.80 s$/);
+    expect(new Set(lines.slice(0, -1).map((l) => l.length)).size).toBe(1);
+    expect(lines.at(-1)).toBe("  slowest OpenRC steps: Mounting /proc 0.80 s, Starting syslogd 0.10 s, Bringing up network interface lo 0.10 s");
+  });
+});
