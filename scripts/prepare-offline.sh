@@ -7,7 +7,8 @@
 #   3. the source mirror, filled from Debian's archive on the machine's configured mirror:
 #        busybox-1.37.0.tar.bz2     (trixie's orig tarball from the archive pool, byte-identical
 #                                    to upstream; verified against the pinned sha256)
-#        linux-source-6.1.tar.xz    (Debian's 6.1 kernel tree, from linux-source-6.1)
+#        linux-source-6.12.tar.xz   (Debian's 6.12 kernel tree, from linux-source-6.12 in
+#                                    bookworm-security; the tarball's sha256 is checked)
 #      OpenRC's source is not in Debian's archive: openrc-0.54.tar.gz is copied (verified) from
 #      ../shared/mirror/ beside the checkout when that exists; otherwise the build downloads it
 #      from GitHub, or you put it in the mirror yourself (see README).
@@ -21,7 +22,12 @@ set -euo pipefail
 CACHE="${LEVITATE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/levitate-docker}"
 MIRROR="${LEVITATE_MIRROR:-$CACHE/mirror}"
 BASE_IMAGE="${LEVITATE_BASE_IMAGE:-levitate/debian-base:bookworm}"
-LINUX_DEB_VERSION="6.1.192-2"
+# Debian's linux-source-6.12 package and the sha256 of the tarball it holds; config/profiles/offline.yaml
+# pins the same tarball (version 6.12.117). Bookworm gets 6.12 through bookworm-security.
+LINUX_PACKAGE="linux-source-6.12"
+LINUX_DEB_VERSION="6.12.117-1~deb12u1"
+LINUX_TARBALL="linux-source-6.12.tar.xz"
+LINUX_SHA256="585a4a074597aefa2b1a68ada83a3184ba351c127544dea80618bbcceaa3961f"
 BUSYBOX_VERSION="1.37.0"
 # Upstream's sha256 of busybox-1.37.0.tar.bz2; Debian's orig tarball is the same file.
 BUSYBOX_SHA256="3311dff32e746499f4df0d5df04d7eb396382d7e108bb9250e7b519b837043a4"
@@ -120,6 +126,8 @@ place() { # place SRC NAME: atomic copy into the mirror
   cp "$1" "$tmp" && mv -f "$tmp" "$MIRROR/$2"
 }
 
+sha256_of() { [ -f "$1" ] && sha256sum "$1" | cut -d' ' -f1 || true; }
+
 fill_mirror() {
   mkdir -p "$MIRROR"
   local work; work="$(mktemp -d /tmp/levitate-mirror.XXXXXX)"
@@ -136,12 +144,21 @@ fill_mirror() {
     [ "$got" = "$BUSYBOX_SHA256" ] || die "$url: sha256 $got, expected $BUSYBOX_SHA256 (upstream busybox-$BUSYBOX_VERSION.tar.bz2)"
     place "$work/busybox.tar.bz2" "busybox-$BUSYBOX_VERSION.tar.bz2"
   fi
-  if [ ! -s "$MIRROR/linux-source-6.1.tar.xz" ]; then
+  if [ "$(sha256_of "$MIRROR/$LINUX_TARBALL")" != "$LINUX_SHA256" ]; then
     if [ $apt_updated = 0 ]; then apt-get update -qq; apt_updated=1; fi
-    log "downloading linux-source-6.1=$LINUX_DEB_VERSION from Debian's archive"
-    (cd "$work" && apt-get download "linux-source-6.1=$LINUX_DEB_VERSION" >/dev/null)
-    dpkg-deb --fsys-tarfile "$work"/linux-source-6.1_*.deb | tar -x -C "$work" ./usr/src/linux-source-6.1.tar.xz
-    place "$work/usr/src/linux-source-6.1.tar.xz" "linux-source-6.1.tar.xz"
+    # The security archive keeps only recent builds: when the pin is gone, say what is there.
+    local available; available="$(apt-cache madison "$LINUX_PACKAGE" 2>/dev/null | awk -F'|' '{gsub(/ /, "", $2); print $2}' | sort -urV | paste -sd' ')"
+    case " $available " in
+      *" $LINUX_DEB_VERSION "*) ;;
+      *) die "$LINUX_PACKAGE=$LINUX_DEB_VERSION is no longer in the configured Debian archive; it has: ${available:-nothing (is bookworm-security configured?)}. Pick one, set LINUX_DEB_VERSION and LINUX_SHA256 here and sources.linux (version, sha256) in config/profiles/offline.yaml to its usr/src/$LINUX_TARBALL" ;;
+    esac
+    log "downloading $LINUX_PACKAGE=$LINUX_DEB_VERSION from Debian's archive (apt verifies the .deb)"
+    (cd "$work" && apt-get download "$LINUX_PACKAGE=$LINUX_DEB_VERSION" >/dev/null 2>&1) \
+      || die "apt-get download $LINUX_PACKAGE=$LINUX_DEB_VERSION failed"
+    dpkg-deb --fsys-tarfile "$work/${LINUX_PACKAGE}_"*.deb | tar -x -C "$work" "./usr/src/$LINUX_TARBALL"
+    local got; got="$(sha256_of "$work/usr/src/$LINUX_TARBALL")"
+    [ "$got" = "$LINUX_SHA256" ] || die "$LINUX_PACKAGE=$LINUX_DEB_VERSION holds $LINUX_TARBALL with sha256 $got, expected $LINUX_SHA256"
+    place "$work/usr/src/$LINUX_TARBALL" "$LINUX_TARBALL"
   fi
   place_openrc
   log "mirror $MIRROR:"

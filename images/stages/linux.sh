@@ -107,5 +107,5 @@ case "$(cat /out/kernel.release)" in
     "${KERNEL_VERSION:-}"*) ;;
     *) die "the tarball built kernel $(cat /out/kernel.release), but KERNEL_VERSION is $KERNEL_VERSION" ;;
 esac
-log "done: $(cat /out/kernel.release), bzImage $(wc -c < /out/bzImage) bytes"
+log "done: $(cat /out/kernel.release), bzImage $(wc -c < /out/bzImage) bytes, $(find "$build" -name '*.o' ! -name '*.mod.o' | wc -l) objects in the build tree"
 ccache -s 2>/dev/null | grep -Ei 'hit|miss' | sed 's/^/linux: ccache: /' || true

@@ -30,7 +30,7 @@ describe("config/levitate.yaml", () => {
     expect(config.busybox.config).toBe(join(workspace.root, "config/busybox.config"));
     expect(config.files).toBe(join(workspace.root, "config/files"));
     expect(Object.values(config.sources).map(({ name, version, sha256 }) => [name, version, sha256])).toEqual([
-      ["linux", "6.1.127", "18b0d41d1a7fbad56045cde0d7fc176bfb18361d29c9f07e57109bbf21bf7876"],
+      ["linux", "6.12.104", "949d166a1263bd0cf0c5aab44eeb57869615099e7c48bf88d0e4adb77379b999"],
       ["busybox", "1.37.0", "3311dff32e746499f4df0d5df04d7eb396382d7e108bb9250e7b519b837043a4"],
       ["openrc", "0.54", "c84ff1d8e468c043fe136d11d3d34d6bb28328267d1352526a5d18cdf4c60fb0"],
     ]);
@@ -41,9 +41,9 @@ describe("config/levitate.yaml", () => {
     expect(config.toolchain).toEqual({ flavour: "debian", base: "levitate/debian-base:bookworm" });
     expect(config.sources["linux"]).toEqual({
       name: "linux",
-      version: "6.1.192",
-      file: "linux-source-6.1.tar.xz",
-      sha256: "4d415b3d364834fd818270e88813e90323bbfce4f519a0e6bd4940ddcd7df693",
+      version: "6.12.117",
+      file: "linux-source-6.12.tar.xz",
+      sha256: "585a4a074597aefa2b1a68ada83a3184ba351c127544dea80618bbcceaa3961f",
       urls: [],
     });
     expect(config.sources["busybox"]?.file).toBe("busybox-1.37.0.tar.bz2");
