@@ -54,7 +54,11 @@ export function timedLines(chunks: readonly TimedText[]): TimedLine[] {
 
 const PRINTK = /^\[\s*(\d+)\.(\d+)\]/;
 /** The firmware's last word before it hands over to the boot loader (SeaBIOS, OVMF). */
-const FIRMWARE_DONE = /Booting from (DVD|CD|Hard Disk|ROM|Floppy)|BdsDxe: starting Boot/;
+const FIRMWARE_DONE = /Booting from (DVD|CD|Hard Disk|ROM|Floppy)|BdsDxe: starting Boot|^\s*Booting `/;
+/** A shell prompt at the end of a line (the line is complete once something follows it). */
+const PROMPT = /[#$] $/;
+/** Kernel lines arriving this soon after the first one are the replay of the log buffer. */
+const REPLAY_MS = 100;
 const RUN_INIT = /Run (\S+) as init process/;
 const OPENRC_START = /OpenRC \S+ is starting up/;
 const OPENRC_STEP = /^\s*\* (.*?)(\s*\.\.\.)?(\s*\[ (ok|!!) \])?\s*$/;
@@ -65,36 +69,36 @@ function printkMs(line: string): number | null {
 }
 
 /**
- * Reconstructs the boot from the console. The kernel's clock starts at 0 when the kernel
- * starts, and its lines reach the host no earlier than their printk time, so the kernel started
- * (on the host clock) at the smallest arrival-minus-printk-time over its lines: messages printed
- * before the serial console existed arrive late and do not pull the estimate.
+ * Reconstructs the boot. The kernel's messages reach the serial port only once its console is
+ * registered; then the buffered ones are replayed in one burst, the newest of which was printed
+ * just then. So the kernel started (on the host clock) when that burst arrived, minus the
+ * largest printk time in it. Later printk times are not used: under TCG the kernel re-bases its
+ * clock when it marks the TSC stable, and they can jump by seconds. Later milestones are placed
+ * by their own arrival times.
  */
 export function bootTimeline(lines: readonly TimedLine[], shellAtMs: number): BootTimeline {
   const visible = lines.filter((l) => l.line.trim() !== "" && l.atMs <= shellAtMs);
-  const first = visible[0]?.atMs;
   const firmwareDone = visible.find((l) => FIRMWARE_DONE.test(l.line))?.atMs;
+  const firstKernel = visible.find((l) => printkMs(l.line) !== null);
   let kernelZero: number | undefined;
-  let initAt: number | undefined;
-  for (const { atMs, line } of visible) {
-    const t = printkMs(line);
-    if (t === null) continue;
-    kernelZero = Math.min(kernelZero ?? Infinity, atMs - t);
+  if (firstKernel !== undefined) {
+    const burst = visible.filter((l) => l.atMs <= firstKernel.atMs + REPLAY_MS).map((l) => printkMs(l.line) ?? 0);
+    kernelZero = firstKernel.atMs - Math.max(...burst);
   }
-  for (const { line } of visible) {
-    const t = printkMs(line);
-    if (t !== null && kernelZero !== undefined && RUN_INIT.test(line)) initAt = kernelZero + t;
-  }
+  const initLine = visible.findIndex((l) => RUN_INIT.test(l.line));
+  const initAt = initLine >= 0 ? visible[initLine]!.atMs : undefined;
+  const promptAt = initLine >= 0 ? visible.find((l, i) => i > initLine && PROMPT.test(l.line))?.atMs : undefined;
   const openrcLine = visible.findIndex((l) => OPENRC_START.test(l.line));
   const openrcAt = openrcLine >= 0 ? visible[openrcLine]!.atMs : undefined;
 
   const marks: [string, number | undefined][] = [
-    ["QEMU start (container, emulator, first output)", first],
-    ["firmware", firmwareDone],
+    // The firmware's own output is often cleared or missed: its hand-over is the reliable mark.
+    ["QEMU start and firmware (container, emulator, BIOS/UEFI to the boot loader)", firmwareDone],
     ["boot loader (GRUB loads kernel and initramfs; kernel unpacks)", kernelZero],
     ["kernel (to starting /init)", initAt],
     ...(openrcAt === undefined ? [] : ([["init (to OpenRC's banner)", openrcAt]] as [string, number][])),
-    [openrcAt === undefined ? "init (to a shell)" : "OpenRC runlevels (to a shell)", shellAtMs],
+    [openrcAt === undefined ? "init (to a shell prompt)" : "OpenRC runlevels (to a shell prompt)", promptAt],
+    ["prompt seen by the test (Enter pressed, output quiet)", shellAtMs],
   ];
   const phases: BootPhase[] = [];
   let previous = 0;
