@@ -13,6 +13,10 @@
 #      ../shared/mirror/ beside the checkout when that exists; otherwise the build downloads it
 #      from GitHub, or you put it in the mirror yourself (see README).
 #
+# `move-linux-pin [DEBIAN_VERSION]` moves the offline profile's kernel pin to the newest (or the
+# named) build of linux-source-6.12 the archive offers, when the pinned one is gone (the security
+# archive keeps only recent builds): the tarball into the mirror, then the profile's pin.
+#
 # Needs apt and root: run it as root, or as a user who may sudo (it re-runs itself with
 # sudo, filling the invoking user's cache and handing it back to that user). Environment:
 #   LEVITATE_CACHE   cache root (default: ~/.cache/levitate-docker); the mirror is $LEVITATE_CACHE/mirror
@@ -22,19 +26,29 @@ set -euo pipefail
 CACHE="${LEVITATE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/levitate-docker}"
 MIRROR="${LEVITATE_MIRROR:-$CACHE/mirror}"
 BASE_IMAGE="${LEVITATE_BASE_IMAGE:-levitate/debian-base:bookworm}"
-# Debian's linux-source-6.12 package and the sha256 of the tarball it holds; config/profiles/offline.yaml
-# pins the same tarball (version 6.12.117). Bookworm gets 6.12 through bookworm-security.
-LINUX_PACKAGE="linux-source-6.12"
-LINUX_DEB_VERSION="6.12.117-1~deb12u1"
-LINUX_TARBALL="linux-source-6.12.tar.xz"
-LINUX_SHA256="585a4a074597aefa2b1a68ada83a3184ba351c127544dea80618bbcceaa3961f"
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+# The offline profile is the one place the kernel pin lives: its `# debian-package:` line names
+# Debian's package and version (bookworm gets 6.12 through bookworm-security), sources.linux the
+# tarball inside it and its sha256. `move-linux-pin` moves all of them together.
+OFFLINE_PROFILE="$ROOT/config/profiles/offline.yaml"
+profile_linux() { # profile_linux KEY: sources.linux.KEY of the offline profile
+  awk -v key="$1" '/^  linux:/ {inside = 1; next} inside && /^  [^ #]/ {inside = 0}
+    inside && $1 == key ":" {print $2; exit}' "$OFFLINE_PROFILE"
+}
+debian_package_line="$(sed -n 's/^# debian-package: *//p' "$OFFLINE_PROFILE" | head -1)"
+LINUX_PACKAGE="${debian_package_line%%=*}"
+LINUX_DEB_VERSION="${debian_package_line#*=}"
+LINUX_TARBALL="$(profile_linux file)"
+LINUX_SHA256="$(profile_linux sha256)"
+[ -n "$LINUX_PACKAGE" ] && [ -n "$LINUX_DEB_VERSION" ] && [ -n "$LINUX_TARBALL" ] && [ -n "$LINUX_SHA256" ] \
+  || { printf '[prepare] error: %s\n' "$OFFLINE_PROFILE: expected a '# debian-package: PACKAGE=VERSION' line and sources.linux with file and sha256" >&2; exit 1; }
 BUSYBOX_VERSION="1.37.0"
 # Upstream's sha256 of busybox-1.37.0.tar.bz2; Debian's orig tarball is the same file.
 BUSYBOX_SHA256="3311dff32e746499f4df0d5df04d7eb396382d7e108bb9250e7b519b837043a4"
 BUSYBOX_POOL_PATH="pool/main/b/busybox/busybox_$BUSYBOX_VERSION.orig.tar.bz2"
 OPENRC_FILE="openrc-0.54.tar.gz"
 OPENRC_SHA256="c84ff1d8e468c043fe136d11d3d34d6bb28328267d1352526a5d18cdf4c60fb0"
-SHARED_MIRROR="$(cd "$(dirname "$0")/.." && pwd)/../shared/mirror"
+SHARED_MIRROR="$ROOT/../shared/mirror"
 
 log() { printf '[prepare] %s\n' "$*" >&2; }
 die() { printf '[prepare] error: %s\n' "$*" >&2; exit 1; }
@@ -145,25 +159,72 @@ fill_mirror() {
     place "$work/busybox.tar.bz2" "busybox-$BUSYBOX_VERSION.tar.bz2"
   fi
   if [ "$(sha256_of "$MIRROR/$LINUX_TARBALL")" != "$LINUX_SHA256" ]; then
-    if [ $apt_updated = 0 ]; then apt-get update -qq; apt_updated=1; fi
     # The security archive keeps only recent builds: when the pin is gone, say what is there.
-    local available; available="$(apt-cache madison "$LINUX_PACKAGE" 2>/dev/null | awk -F'|' '{gsub(/ /, "", $2); print $2}' | sort -urV | paste -sd' ')"
+    local available; available="$(linux_versions_available)"
     case " $available " in
       *" $LINUX_DEB_VERSION "*) ;;
-      *) die "$LINUX_PACKAGE=$LINUX_DEB_VERSION is no longer in the configured Debian archive; it has: ${available:-nothing (is bookworm-security configured?)}. Pick one, set LINUX_DEB_VERSION and LINUX_SHA256 here and sources.linux (version, sha256) in config/profiles/offline.yaml to its usr/src/$LINUX_TARBALL" ;;
+      *) die "$LINUX_PACKAGE=$LINUX_DEB_VERSION (pinned in $OFFLINE_PROFILE) is no longer in the configured Debian archive; it has: ${available:-nothing (is bookworm-security configured?)}. Move the pin to the newest with: bash scripts/prepare-offline.sh move-linux-pin (or name one: move-linux-pin ${available%% *}); the next build then compiles the kernel from that tree" ;;
     esac
-    log "downloading $LINUX_PACKAGE=$LINUX_DEB_VERSION from Debian's archive (apt verifies the .deb)"
-    (cd "$work" && apt-get download "$LINUX_PACKAGE=$LINUX_DEB_VERSION" >/dev/null 2>&1) \
-      || die "apt-get download $LINUX_PACKAGE=$LINUX_DEB_VERSION failed"
-    dpkg-deb --fsys-tarfile "$work/${LINUX_PACKAGE}_"*.deb | tar -x -C "$work" "./usr/src/$LINUX_TARBALL"
+    download_linux_tree "$LINUX_DEB_VERSION" "$work"
     local got; got="$(sha256_of "$work/usr/src/$LINUX_TARBALL")"
-    [ "$got" = "$LINUX_SHA256" ] || die "$LINUX_PACKAGE=$LINUX_DEB_VERSION holds $LINUX_TARBALL with sha256 $got, expected $LINUX_SHA256"
+    [ "$got" = "$LINUX_SHA256" ] || die "$LINUX_PACKAGE=$LINUX_DEB_VERSION holds $LINUX_TARBALL with sha256 $got, but $OFFLINE_PROFILE pins $LINUX_SHA256"
     place "$work/usr/src/$LINUX_TARBALL" "$LINUX_TARBALL"
   fi
   place_openrc
   log "mirror $MIRROR:"
   (cd "$MIRROR" && ls -1 | sed 's/^/[prepare]   /' >&2)
   [ -s "$MIRROR/$OPENRC_FILE" ] || log "note: $MIRROR/$OPENRC_FILE is absent: the OpenRC flavour's build downloads it from GitHub; without network put it there (README: Quick start)"
+}
+
+# The versions of the kernel package the configured archive offers, newest first.
+linux_versions_available() {
+  if [ $apt_updated = 0 ]; then apt-get update -qq; apt_updated=1; fi
+  apt-cache madison "$LINUX_PACKAGE" 2>/dev/null | awk -F'|' '{gsub(/ /, "", $2); print $2}' | sort -urV | paste -sd' '
+}
+
+# download_linux_tree DEB_VERSION DIR: DIR/usr/src/$LINUX_TARBALL from that .deb (apt verifies the .deb).
+download_linux_tree() {
+  log "downloading $LINUX_PACKAGE=$1 from Debian's archive (apt verifies the .deb)"
+  (cd "$2" && apt-get download "$LINUX_PACKAGE=$1" >/dev/null 2>&1) || die "apt-get download $LINUX_PACKAGE=$1 failed"
+  dpkg-deb --fsys-tarfile "$2/${LINUX_PACKAGE}_"*.deb | tar -x -C "$2" "./usr/src/$LINUX_TARBALL"
+}
+
+# move-linux-pin [DEB_VERSION]: Debian's newest (or the named) build of the kernel package into the
+# mirror, then the pin in the offline profile moved to it by the tool's own `lock source` (which
+# shows the change), and the profile's debian-package line with it. Never silent, never partial:
+# nothing in the profile changes unless the tarball is in the mirror.
+move_linux_pin() {
+  local target="${1:-}" available
+  available="$(linux_versions_available)"
+  [ -n "$available" ] || die "the configured Debian archive has no $LINUX_PACKAGE (is bookworm-security configured?)"
+  [ -n "$target" ] || target="${available%% *}"
+  case " $available " in
+    *" $target "*) ;;
+    *) die "$LINUX_PACKAGE=$target is not in the configured Debian archive; it has: $available" ;;
+  esac
+  [ -f "$ROOT/dist/cli/main.js" ] || die "the pin is moved by levitate-docker's own 'lock source': run npm ci first (it builds dist/)"
+  command -v node >/dev/null 2>&1 || die "node is needed to move the pin (levitate-docker lock source)"
+  if [ "$target" = "$LINUX_DEB_VERSION" ] && [ "$(sha256_of "$MIRROR/$LINUX_TARBALL")" = "$LINUX_SHA256" ]; then
+    log "the pin is already $LINUX_PACKAGE=$target and the mirror holds it"; return 0
+  fi
+  mkdir -p "$MIRROR"
+  local work; work="$(mktemp -d /tmp/levitate-mirror.XXXXXX)"
+  trap 'rm -rf "$work"' RETURN
+  download_linux_tree "$target" "$work"
+  local upstream="${target%%-*}"
+  log "moving sources.linux to $upstream ($LINUX_PACKAGE=$target)"
+  # As the user who asked (through sudo), so the profile keeps its owner.
+  local as_owner=()
+  if [ -n "${LEVITATE_CACHE_OWNER:-}" ]; then
+    as_owner=(setpriv --reuid="${LEVITATE_CACHE_OWNER%%:*}" --regid="${LEVITATE_CACHE_OWNER##*:}" --clear-groups)
+  fi
+  "${as_owner[@]}" env LEVITATE_CACHE="$CACHE" node "$ROOT/bin/levitate-docker.js" lock source linux \
+    --config "$ROOT/config/levitate.yaml" --profile offline --file "$work/usr/src/$LINUX_TARBALL" --version "$upstream" --write \
+    || die "levitate-docker lock source linux failed; the profile is unchanged"
+  [ "$MIRROR" = "$CACHE/mirror" ] || place "$work/usr/src/$LINUX_TARBALL" "$LINUX_TARBALL"
+  local edited; edited="$(sed "s|^# debian-package: .*|# debian-package: $LINUX_PACKAGE=$target|" "$OFFLINE_PROFILE")"
+  printf '%s\n' "$edited" > "$OFFLINE_PROFILE"
+  log "$OFFLINE_PROFILE now pins $LINUX_PACKAGE=$target; commit it. The next build compiles the kernel from that tree."
 }
 
 # OpenRC's tarball from ../shared/mirror/ (beside the checkout on the project's machines and in CI).
@@ -188,5 +249,6 @@ case "${1:-all}" in
   base) start_engine; make_base_image ;;
   mirror) fill_mirror ;;
   all) start_engine; make_base_image; fill_mirror ;;
-  *) die "usage: $0 [all|engine|base|mirror]" ;;
+  move-linux-pin) move_linux_pin "${2:-}" ;;
+  *) die "usage: $0 [all|engine|base|mirror] | move-linux-pin [DEBIAN_VERSION]" ;;
 esac
