@@ -4,10 +4,8 @@ import type { Readable, Writable } from "node:stream";
 import type { CancelReason } from "../errors/errors.js";
 import type { LeaseBackend } from "../ownership/lease.js";
 
-/** Labels every resource we create carries (see docker/labels.ts). */
-export const LABEL_TOOL = "levitate-docker";
-export const LABEL_RUN = "levitate-docker.run";
-export const LABEL_ROLE = "levitate-docker.role";
+/** Labels every resource we create carries (see docker/labels.ts); they are ownership's, re-exported for the engine's users. */
+export { LABEL_ROLE, LABEL_RUN, LABEL_TOOL } from "../ownership/labels.js";
 
 export interface VolumeMount {
   /** Named volume; created (with our labels) if missing. */

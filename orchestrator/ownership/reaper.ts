@@ -2,7 +2,7 @@
 import type { HostView } from "./owner.js";
 import { LABEL_OWNER, describeOwner, liveness, parseOwner, thisHost } from "./owner.js";
 import { ROLE_LEASE } from "./lease.js";
-import { LABEL_ROLE, LABEL_TOOL } from "../docker/types.js";
+import { LABEL_ROLE, LABEL_TOOL } from "./labels.js";
 
 export interface OwnedContainer {
   readonly id: string;

@@ -1,8 +1,14 @@
 // Before a stage touches its build tree (a work volume): hold the tree's lease, and stop whatever else still runs on it.
-import type { Engine } from "../docker/types.js";
 import { describeOwner, parseOwner, LABEL_OWNER } from "./owner.js";
 import { acquireLease } from "./lease.js";
-import type { HeldLease } from "./lease.js";
+import type { HeldLease, LeaseBackend } from "./lease.js";
+import type { ReaperClient } from "./reaper.js";
+
+/** What holding a tree needs of the engine (docker/'s Engine has it): leases, and listing and removing containers. */
+export interface WorkTreeEngine {
+  leases(image: string): LeaseBackend;
+  readonly containers: ReaperClient;
+}
 
 /** Stage containers name the work volume they build in, so strays on a tree can be found. */
 export const LABEL_WORK_VOLUME = "levitate-docker.work";
@@ -24,7 +30,7 @@ export interface HoldWorkTreeOptions {
  * building on the tree belongs to a holder that is gone (possibly on another host): it is
  * stopped and removed before the tree is used, so two builds never race in one tree.
  */
-export async function holdWorkTree(engine: Engine, options: HoldWorkTreeOptions): Promise<HeldLease> {
+export async function holdWorkTree(engine: WorkTreeEngine, options: HoldWorkTreeOptions): Promise<HeldLease> {
   const held = await acquireLease(engine.leases(options.image), `${options.volume}.lock`, {
     what: `the build tree ${options.volume}`,
     purpose: options.purpose,
