@@ -8,6 +8,7 @@ import { readFilesTree } from "../initramfs/files-tree.js";
 import { gzipDeterministic } from "../initramfs/gzip.js";
 import { listing } from "../initramfs/listing.js";
 import { minimalLayout } from "../initramfs/minimal-layout.js";
+import { pruneInitScripts } from "../initramfs/openrc-init-scripts.js";
 import { initScriptNames, openrcLayout } from "../initramfs/openrc-layout.js";
 import { dynamicLinkReason } from "../initramfs/elf-static.js";
 import { entriesFromTar } from "../initramfs/tar-entries.js";
@@ -34,9 +35,10 @@ export async function buildInitramfsArtifact(input: InitramfsStageInput): Promis
   let openrcTree: Awaited<ReturnType<typeof entriesFromTar>> | undefined;
   let layout;
   if (flavour === "openrc") {
-    openrcTree = await entriesFromTar(await readFile(join(artifacts.get("openrc")!, "openrc.tar")));
-    const initScripts = initScriptNames([...openrcTree, ...files].map((entry) => entry.path));
+    const fullTree = await entriesFromTar(await readFile(join(artifacts.get("openrc")!, "openrc.tar")));
+    const initScripts = initScriptNames([...fullTree, ...files].map((entry) => entry.path));
     layout = openrcLayout(config, { initScripts });
+    openrcTree = pruneInitScripts(fullTree, files, Object.values(config.openrc.runlevels).flat());
   } else {
     layout = minimalLayout(config);
   }
