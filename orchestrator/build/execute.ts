@@ -66,6 +66,10 @@ export async function executePlan(options: ExecuteOptions): Promise<StageOutcome
       if (started !== 0) reporter.info(`toolchain image built in ${((Date.now() - started) / 1000).toFixed(1)}s`);
     })());
 
+  // The engine and the toolchain image are made ready while host stages (the initramfs) run, not after.
+  const firstContainerStage = plan.stages.find((s) => s.action === "run" && s.invocation.where === "container");
+  if (firstContainerStage !== undefined) ensureToolchain(firstContainerStage.name).catch(() => undefined);
+
   for (const stage of plan.stages) {
     if (stage.action === "cached") {
       const dir = store.dir(stage.name, stage.key);
@@ -100,12 +104,13 @@ export async function executePlan(options: ExecuteOptions): Promise<StageOutcome
 
   /**
    * A container stage holds its build tree's lease while it runs (two builds of one project take
-   * turns; a dead holder's leftovers are removed first); a host stage needs no tree.
+   * turns; a dead holder's leftovers are removed first); a host stage, or one without a tree, needs none.
    */
   async function commitStage(stage: PlannedStage, started: number): Promise<string> {
     const commit = () => store.commit(stage.name, stage.key, stage.inputs, (into) => runStage(stage, into), started);
     if (stage.invocation.where === "host") return commit();
     await ensureToolchain(stage.name);
+    if (!stage.invocation.buildTree) return commit();
     const { holdWorkTree } = await import("../ownership/work-tree-lock.js");
     const { workVolumeName } = await import("./run-container-stage.js");
     const tree = await holdWorkTree(await getEngine(), {

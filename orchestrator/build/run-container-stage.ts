@@ -67,7 +67,7 @@ export function stageContainer(options: Omit<RunContainerStageOptions, "engine" 
     const file = invocation.source.file;
     inputs.push({ dir, files: [{ path: `${file}.upload`, hostPath: options.sourcePath }], unlessExists: `${dir}/${file}` });
   }
-  const work = workVolumeName(options.volumePrefix, invocation.name, options.toolchainKey);
+  const work = invocation.buildTree ? workVolumeName(options.volumePrefix, invocation.name, options.toolchainKey) : null;
   const spec: ContainerSpec = {
     image: options.toolchainTag,
     cmd: [...STAGE_COMMAND],
@@ -79,16 +79,19 @@ export function stageContainer(options: Omit<RunContainerStageOptions, "engine" 
     tmpfs: STAGE_TMPFS,
     memoryBytes: (options.limits ?? DEFAULT_LIMITS).memoryBytes,
     pidsLimit: (options.limits ?? DEFAULT_LIMITS).pidsLimit,
-    mounts: [
-      { volume: `${options.volumePrefix}-sources`, target: "/sources" },
-      { volume: work, target: "/work" },
-      { volume: `${options.volumePrefix}-ccache`, target: "/ccache" },
-    ],
+    mounts:
+      work === null
+        ? []
+        : [
+            { volume: `${options.volumePrefix}-sources`, target: "/sources" },
+            { volume: work, target: "/work" },
+            { volume: `${options.volumePrefix}-ccache`, target: "/ccache" },
+          ],
     labels: {
       "levitate-docker.role": "stage",
       "levitate-docker.stage": invocation.name,
       "levitate-docker.key": options.key,
-      [LABEL_WORK_VOLUME]: work,
+      ...(work === null ? {} : { [LABEL_WORK_VOLUME]: work }),
     },
   };
   return { spec, inputs };

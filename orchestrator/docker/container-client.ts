@@ -24,7 +24,7 @@ export function containerClient(connect: Connect, runId: string, volumes: Volume
       const container = await createContainer(docker, runId, volumes, spec);
       try {
         await uploadInputs(container, options.inputs, spec);
-        await giveVolumesTo(docker, runId, spec, container);
+        await (await giveVolumesTo(docker, runId, spec, container)).removed;
         await container.start();
         return container.id;
       } catch (error) {

@@ -26,9 +26,14 @@ export async function runToEnd(
   options.signal?.addEventListener("abort", onAbort, { once: true });
   const timer = options.timeoutMs === undefined ? null : setTimeout(() => kill("timeout"), options.timeoutMs);
   let exitCode: number | null = null;
+  let helperRemoved: Promise<void> = Promise.resolve();
   try {
-    await uploadInputs(container, options.inputs, spec);
-    await giveVolumesTo(docker, runId, spec, container);
+    // The volumes change hands while the inputs upload (uploaded files are the user's already).
+    // Both settle before anything else happens, so a failure of one never leaves the other running.
+    const [uploaded, handed] = await Promise.allSettled([uploadInputs(container, options.inputs, spec), giveVolumesTo(docker, runId, spec, container)]);
+    if (handed.status === "fulfilled") helperRemoved = handed.value.removed;
+    if (uploaded.status === "rejected") throw uploaded.reason;
+    if (handed.status === "rejected") throw handed.reason;
     const stream = await container.attach({ stream: true, stdout: true, stderr: true });
     const ended = demux(docker, stream, options.onOutput);
     if (options.signal?.aborted) killed.for = "cancel";
@@ -45,7 +50,7 @@ export async function runToEnd(
     if (timer) clearTimeout(timer);
     options.signal?.removeEventListener("abort", onAbort);
     // v: its scratch volumes (inputs, outputs) go with it; named volumes are never removed by this.
-    await container.remove({ force: true, v: true }).catch(() => undefined);
+    await Promise.all([container.remove({ force: true, v: true }).catch(() => undefined), helperRemoved]);
   }
   return {
     containerId: container.id,

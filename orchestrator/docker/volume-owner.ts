@@ -21,12 +21,14 @@ export function chownScript(user: string, paths: readonly string[]): string {
 }
 
 /**
- * Runs the helper against the created (not started) container's volumes (VolumesFrom), waits for it,
- * removes it. The helper is as hardened as the rest apart from its four capabilities.
+ * Runs the helper against the created (not started) container's volumes (VolumesFrom) and waits for
+ * it. Its removal is started, not awaited: `removed` settles when it is gone (the caller awaits it
+ * before it returns, so nothing is left behind). The helper is as hardened as the rest apart from
+ * its four capabilities.
  */
-export async function giveVolumesTo(docker: Docker, runId: string, spec: ContainerSpec, container: Docker.Container): Promise<void> {
+export async function giveVolumesTo(docker: Docker, runId: string, spec: ContainerSpec, container: Docker.Container): Promise<{ readonly removed: Promise<void> }> {
   const paths = writablePaths(spec);
-  if (spec.user === undefined || paths.length === 0) return;
+  if (spec.user === undefined || paths.length === 0) return { removed: Promise.resolve() };
   const helper = await docker.createContainer({
     Image: spec.image,
     Entrypoint: ["sh", "-c"],
@@ -42,6 +44,7 @@ export async function giveVolumesTo(docker: Docker, runId: string, spec: Contain
       VolumesFrom: [container.id],
     },
   });
+  const remove = () => helper.remove({ force: true, v: false }).then(() => undefined, () => undefined);
   try {
     await helper.start();
     const { StatusCode } = (await helper.wait()) as { StatusCode: number };
@@ -49,7 +52,9 @@ export async function giveVolumesTo(docker: Docker, runId: string, spec: Contain
       const log = (await helper.logs({ stdout: true, stderr: true })) as unknown as Buffer;
       throw new Error(`could not hand the volumes ${paths.join(", ")} to user ${spec.user} (exit ${StatusCode}): ${log.toString("utf8").slice(-500)}`);
     }
-  } finally {
-    await helper.remove({ force: true, v: false }).catch(() => undefined);
+  } catch (error) {
+    await remove();
+    throw error;
   }
+  return { removed: remove() };
 }

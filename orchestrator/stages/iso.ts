@@ -7,6 +7,8 @@ export const isoStage: StageDefinition = {
   summary: "a BIOS + UEFI bootable ISO (GRUB, serial console) from the kernel and the initramfs",
   outputs: ["levitate.iso"],
   published: ["levitate.iso"],
+  // It assembles from /in into /tmp and /out: no tree to keep, so no cache volumes and no lease to take.
+  buildTree: false,
   invoke: (config) => ({
     needs: ["linux", "initramfs"],
     files: [

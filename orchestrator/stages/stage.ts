@@ -31,6 +31,11 @@ export interface StageInvocation {
   readonly outputs: readonly string[];
   /** The outputs copied to out/ by publish. */
   readonly published: readonly string[];
+  /**
+   * A container stage that keeps a build tree between runs (/work, /ccache, /sources volumes, held
+   * under a lease); false: it starts from nothing each time, so it mounts no cache volume and needs no lease.
+   */
+  readonly buildTree: boolean;
 }
 
 /** What a stage module declares; `invoke` fills in the per-config parts. */
@@ -43,6 +48,8 @@ export interface StageDefinition {
   readonly published?: readonly string[];
   /** Only these flavours build it (default: every flavour). */
   readonly flavours?: readonly Flavour[];
+  /** A container stage keeps a build tree between runs (default); false: see StageInvocation.buildTree. */
+  readonly buildTree?: boolean;
   invoke(config: ResolvedConfig, flavour: Flavour): StagePart;
 }
 

@@ -31,6 +31,9 @@ function invoke(definition: StageDefinition, config: ResolvedConfig, flavour: Fl
   const part = definition.invoke(config, flavour);
   const source = part.source ?? null;
   const container = definition.where === "container";
+  if (definition.buildTree === false && source !== null) {
+    throw new Error(`stage ${definition.name} has a source but no build tree: sources live in the tree's volumes`);
+  }
   const script = { role: "script", path: "stage.sh", hostPath: `${scriptRoot}/${STAGE_SCRIPT_DIR}/${definition.name}.sh`, mode: 0o755 };
   return {
     name: definition.name,
@@ -43,6 +46,7 @@ function invoke(definition: StageDefinition, config: ResolvedConfig, flavour: Fl
     values: part.values ?? {},
     outputs: definition.outputs,
     published: definition.published ?? [],
+    buildTree: container && definition.buildTree !== false,
   };
 }
 

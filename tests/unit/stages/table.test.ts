@@ -2,6 +2,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { stageContainer } from "../../../orchestrator/build/run-container-stage.js";
 import { STAGE_SCRIPT_DIR, STAGE_TABLE, invocationsFor } from "../../../orchestrator/stages/table.js";
 import { REPO } from "../../helpers/cli.js";
 import { configFixture } from "../../helpers/config-fixture.js";
@@ -29,5 +30,18 @@ describe("the stage table", () => {
       for (const file of stage.published ?? []) expect(stage.outputs, stage.name).toContain(file);
       if (stage.where === "container") expect(existsSync(join(REPO, STAGE_SCRIPT_DIR, `${stage.name}.sh`)), stage.name).toBe(true);
     }
+  });
+
+  it("mounts the cache volumes (and labels the tree) only for stages that keep a build tree; the iso stage keeps none", () => {
+    const trees: Record<string, boolean> = {};
+    for (const invocation of invocationsFor(configFixture(), "openrc", REPO)) {
+      if (invocation.where === "host") continue;
+      trees[invocation.name] = invocation.buildTree;
+      const { spec } = stageContainer({ invocation, key: "k", toolchainTag: "tc", toolchainKey: "tk", sourcePath: "/s.tar", artifacts: new Map([["linux", "/a/l"], ["initramfs", "/a/i"]]), jobs: 1, volumePrefix: "lv" });
+      const volumes = (spec.mounts ?? []).map((m) => m.target);
+      expect(volumes, invocation.name).toEqual(invocation.buildTree ? ["/sources", "/work", "/ccache"] : []);
+      expect(spec.labels?.["levitate-docker.work"], invocation.name).toBe(invocation.buildTree ? `lv-work-${invocation.name}-tk` : undefined);
+    }
+    expect(trees).toEqual({ busybox: true, openrc: true, linux: true, iso: false });
   });
 });
