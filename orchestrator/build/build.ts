@@ -1,7 +1,7 @@
 // `build`: config -> inputs -> plan -> (dry run | execute) -> out/. The one path every command builds through.
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
-import { loadConfig } from "../config/load.js";
+import { loadConfigRemembered } from "../config/load-memo.js";
 import type { Flavour, ResolvedConfig } from "../config/types.js";
 import type { Engine } from "../docker/types.js";
 import { collectInputs } from "../plan/collect.js";
@@ -61,16 +61,19 @@ export function outDirFor(cwd: string, env: NodeJS.ProcessEnv): string {
   return resolve(cwd, env.LEVITATE_OUT ?? "out");
 }
 
-/** The config a command's flags select (--config, --profile, --mirror, --mirror-site and their env variables). */
+/**
+ * The config a command's flags select (--config, --profile, --mirror, --mirror-site and their env
+ * variables); an unchanged project's is remembered in the cache (`configs/`), so YAML is not parsed again.
+ */
 export function loadSelectedConfig(selection: ConfigSelection): Promise<ResolvedConfig> {
-  return loadConfig({
+  return loadConfigRemembered({
     cwd: selection.cwd,
     env: selection.env,
     ...(selection.configPath === undefined ? {} : { configPath: selection.configPath }),
     ...(selection.profile === undefined ? {} : { profile: selection.profile }),
     ...(selection.mirror === undefined ? {} : { mirror: selection.mirror }),
     ...(selection.mirrorSites === undefined ? {} : { mirrorSites: selection.mirrorSites }),
-  });
+  }, join(defaultCacheRoot(selection.env), "configs"));
 }
 
 export async function planBuild(selection: ConfigSelection, options: { only?: readonly StageName[]; force?: boolean } = {}) {

@@ -1,12 +1,15 @@
 // Copies what the stage table marks as published (ISO, kernel, initramfs) into out/ atomically, then records metadata.json and the SBOM.
 import { copyFile, mkdir, readFile, rm, stat } from "node:fs/promises";
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
+import type { Stats } from "node:fs";
+import { SBOM_FILE } from "../sbom/write-sbom.js";
 import { join } from "node:path";
 import type { ResolvedConfig } from "../config/types.js";
 import { sha256File } from "../hash/sha256.js";
 import type { BuildPlan } from "../plan/plan.js";
-import { recordBuild } from "../metadata/record-build.js";
 import type { RecordBuildInput } from "../metadata/record-build.js";
+import { projectPath } from "../util/project-path.js";
+import { toolVersion } from "../util/package-root.js";
 import { replaceAtomically } from "../util/atomic.js";
 import type { StageOutcome } from "./execute.js";
 import type { ArtifactMeta } from "../artifacts/artifact-store.js";
@@ -22,6 +25,9 @@ export interface PublishedBuild {
 }
 
 interface PreviousMetadata {
+  readonly tool?: { readonly version?: string };
+  readonly reproduce?: { readonly config?: string; readonly profile?: string | null; readonly flavour?: string };
+  readonly toolchain?: { readonly key?: string };
   readonly stages?: readonly { name: string; key: string }[];
   readonly outputs?: Readonly<Record<string, { sha256: string; bytes: number }>>;
 }
@@ -38,6 +44,13 @@ export async function publish(
     (text) => JSON.parse(text) as PreviousMetadata,
     () => null,
   );
+  const published = {
+    iso: join(outDir, "levitate.iso"),
+    bzImage: join(outDir, "bzImage"),
+    initramfs: join(outDir, "initramfs.cpio.gz"),
+    metadata: join(outDir, "metadata.json"),
+  };
+  if (outIsCurrent(outDir, config, plan, outcomes, previous, recording.cwd)) return { ...published, copied: [] };
   const outputs: Record<string, { sha256: string; bytes: number }> = {};
   const copied: string[] = [];
   for (const stage of plan.stages) {
@@ -47,7 +60,7 @@ export async function publish(
       const target = join(outDir, file);
       const same = outcome.action === "cached" && previous?.stages?.find((s) => s.name === stage.name)?.key === outcome.key;
       const known = same ? previous?.outputs?.[file] : undefined;
-      if (same && known !== undefined && existsSync(target)) {
+      if (same && known !== undefined && statOrNull(target)?.size === known.bytes) {
         outputs[file] = known;
         continue;
       }
@@ -68,7 +81,8 @@ export async function publish(
       copied.push(file);
     }
   }
-  const { metadata: metadataPath } = await recordBuild({
+  const { recordBuild } = await import("../metadata/record-build.js");
+  await recordBuild({
     cwd: recording.cwd,
     outDir,
     config,
@@ -78,11 +92,44 @@ export async function publish(
     outputs,
     engine: recording.engine,
   });
-  return {
-    iso: join(outDir, "levitate.iso"),
-    bzImage: join(outDir, "bzImage"),
-    initramfs: join(outDir, "initramfs.cpio.gz"),
-    metadata: metadataPath,
-    copied,
-  };
+  return { ...published, copied };
+}
+
+/**
+ * Nothing ran and out/ already holds exactly this build (same tool, selection, toolchain and stage
+ * keys in metadata.json; every published file there at its recorded size; the SBOM there): then
+ * out/ is left as it is, metadata.json still describing the build that made it.
+ */
+function outIsCurrent(
+  outDir: string,
+  config: ResolvedConfig,
+  plan: BuildPlan,
+  outcomes: readonly StageOutcome[],
+  previous: PreviousMetadata | null,
+  cwd: string,
+): boolean {
+  if (previous === null || outcomes.some((o) => o.action !== "cached")) return false;
+  const same =
+    previous.tool?.version === toolVersion() &&
+    previous.reproduce?.config === projectPath(cwd, config.configFile) &&
+    previous.reproduce?.profile === config.profile &&
+    previous.reproduce?.flavour === plan.flavour &&
+    previous.toolchain?.key === plan.toolchain.key &&
+    JSON.stringify(previous.stages?.map((s) => [s.name, s.key])) === JSON.stringify(outcomes.map((o) => [o.name, o.key]));
+  if (!same || !existsSync(join(outDir, SBOM_FILE))) return false;
+  return plan.stages.every((stage) =>
+    stage.invocation.published.every((file) => {
+      const recorded = previous.outputs?.[file];
+      const size = statOrNull(join(outDir, file))?.size;
+      return recorded !== undefined && size === recorded.bytes;
+    }),
+  );
+}
+
+function statOrNull(path: string): Stats | null {
+  try {
+    return statSync(path);
+  } catch {
+    return null;
+  }
 }

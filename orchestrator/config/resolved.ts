@@ -68,7 +68,8 @@ export function withConsole(cmdline: string, device: string): string {
   return words.join(" ");
 }
 
-function deepFreeze<T>(value: T): T {
+/** Frozen all the way down: nothing downstream can change a resolved config. */
+export function deepFreeze<T>(value: T): T {
   if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
     for (const child of Object.values(value)) deepFreeze(child);
     Object.freeze(value);

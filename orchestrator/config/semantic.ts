@@ -8,6 +8,7 @@ import type { ResolvedPath, ResolvedPaths } from "./paths.js";
 import type { PathProblem } from "./problems.js";
 import type { ConfigDocument } from "./schema.js";
 import { RUNLEVELS } from "./types.js";
+import type { ResolvedConfig } from "./types.js";
 
 export interface SemanticInput {
   /** Sections that passed the schema; rules skip what is absent. */
@@ -40,6 +41,22 @@ function sourceReferences({ document, sourceNames }: SemanticInput): PathProblem
     problems.push({ path: [section, "source"], message: `expected ${expected}, got ${JSON.stringify(source)}` });
   }
   return problems;
+}
+
+/**
+ * The files and directories the rules below read or test, for a config that passed them (the
+ * load memo watches these: keep it in step with the rules).
+ */
+export function semanticReadPaths(config: ResolvedConfig): string[] {
+  const services = RUNLEVELS.flatMap((runlevel) => config.openrc.runlevels[runlevel]);
+  return [
+    config.kernel.fragment,
+    ...config.kernel.patches,
+    config.busybox.config,
+    config.files,
+    ...(config.mirror === null ? [] : [config.mirror]),
+    ...services.map((service) => join(config.files, "etc", "init.d", service)),
+  ];
 }
 
 type FileKind = "file" | "directory";

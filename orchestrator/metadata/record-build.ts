@@ -1,5 +1,6 @@
 // After publishing out/: writes metadata.json and the SBOM from the build's stages, the toolchain recipe and (when stages ran) the engine.
-import { join, relative, sep } from "node:path";
+import { join } from "node:path";
+import { projectPath } from "../util/project-path.js";
 import type { Flavour, ResolvedConfig } from "../config/types.js";
 import type { Engine } from "../docker/types.js";
 import { readApplets, writeSbom } from "../sbom/write-sbom.js";
@@ -24,11 +25,6 @@ export interface RecordBuildInput {
   readonly outputs: Readonly<Record<string, FileDigest>>;
   /** Asked for the engine's version and the toolchain image id, only when a stage ran. */
   readonly engine: () => Promise<Engine>;
-}
-
-/** A project-relative path with "/" separators. */
-export function projectPath(cwd: string, path: string): string {
-  return relative(cwd, path).split(sep).join("/");
 }
 
 async function engineFacts(input: RecordBuildInput, tag: string): Promise<{ engine: BuildMetadata["engine"]; imageId: string | null }> {

@@ -63,14 +63,23 @@ describe("build (fake engine)", () => {
     for (const spec of engine.runs) expect(spec.network).toBe("none");
 
     const runs = engine.runs.length;
+    const written = await readFile(join(project.out, "metadata.json"), "utf8");
     const reporter = recorder();
     const second = await build(options({ reporter }));
     expect(second.outcomes.every((o) => o.action === "cached")).toBe(true);
     expect(engine.runs.length).toBe(runs);
     expect(reporter.events[0]).toBe("plan busybox:cached initramfs:cached linux:cached iso:cached");
     expect(second.published?.copied).toEqual([]);
-    const metadata = JSON.parse(await readFile(join(project.out, "metadata.json"), "utf8")) as { stages: { name: string; key: string }[] };
-    expect(metadata.stages.map((s) => [s.name, s.key])).toEqual(second.plan.stages.map((s) => [s.name, s.key]));
+    // metadata.json describes exactly this build already: a no-op leaves out/ alone (it still says how its files were made).
+    expect(await readFile(join(project.out, "metadata.json"), "utf8")).toBe(written);
+    const metadata = JSON.parse(written) as { stages: { name: string; key: string; action: string }[] };
+    expect(metadata.stages.map((s) => [s.name, s.key, s.action])).toEqual(second.plan.stages.map((s) => [s.name, s.key, "ran"]));
+
+    // A published file gone wrong (resized) is copied again, and metadata.json rewritten.
+    await writeFile(join(project.out, "bzImage"), "truncated");
+    const third = await build(options());
+    expect(third.published?.copied).toEqual(["bzImage"]);
+    expect(await readFile(join(project.out, "bzImage"), "utf8")).toBe("kernel 6.1.1\n");
   });
 
   it("reruns only what an edit reaches, and publish copies only the files that changed", async () => {
