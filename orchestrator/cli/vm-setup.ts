@@ -3,11 +3,13 @@ import { build } from "../build/build.js";
 import type { ResolvedConfig } from "../config/types.js";
 import type { Engine } from "../docker/types.js";
 import { UserError } from "../errors/errors.js";
+import { HOST_NAME } from "../initramfs/network-files.js";
 import { createReporter } from "../progress/reporter.js";
 import { ensureImage } from "../toolchain/ensure-image.js";
 import { runnerRecipe } from "../toolchain/recipes.js";
 import { cacheRoot } from "../util/cache-root.js";
 import { chooseAccelerator } from "../vm/accel.js";
+import { parseNetwork, parsePublishes } from "../vm/network.js";
 import type { AcceleratorChoice, RequestedAccelerator } from "../vm/accel.js";
 import type { BootEventHandler } from "../vm/boot-events.js";
 import type { VmBootFiles, VmSpec } from "../vm/vm-spec.js";
@@ -24,6 +26,8 @@ export const VM_OPTIONS = {
   uefi: { type: "boolean" },
   disk: { type: "string" },
   append: { type: "string" },
+  network: { type: "string" },
+  publish: { type: "string", multiple: true },
   plain: { type: "boolean" },
 } as const;
 
@@ -34,6 +38,11 @@ export const VM_HELP = `${CONFIG_HELP}
       --uefi          boot with OVMF (UEFI) instead of SeaBIOS
       --disk NAME     attach the disk NAME (see 'levitate-docker disk') as /dev/vda
       --append ARGS   extra kernel command-line arguments (boots bzImage + initramfs directly)
+      --network MODE  user (default): QEMU user-mode networking, a virtio NIC, eth0 by DHCP;
+                      host: the same, with 10.0.2.2 (${HOST_NAME}) as this host's 127.0.0.1;
+                      none: no NIC at all
+      --publish HOST:GUEST[/tcp|udp]   forward 127.0.0.1:HOST on this host to the guest's port
+                      GUEST (repeatable), e.g. --publish 8080:80
       --plain         plain progress lines while building`;
 
 export interface VmValues {
@@ -48,6 +57,8 @@ export interface VmValues {
   readonly uefi?: boolean | undefined;
   readonly disk?: string | undefined;
   readonly append?: string | undefined;
+  readonly network?: string | undefined;
+  readonly publish?: readonly string[] | undefined;
   readonly plain?: boolean | undefined;
 }
 
@@ -70,6 +81,8 @@ function requestedAccel(value: string | undefined): RequestedAccelerator {
 /** Builds what is out of date, then gets everything a VM needs; the runner image and the accelerator are reported as events. */
 export async function prepareBoot(values: VmValues, context: CommandContext, onEvent: BootEventHandler): Promise<PreparedBoot> {
   const requested = requestedAccel(values.accel);
+  const network = parseNetwork(values.network);
+  const forwards = parsePublishes(values.publish ?? [], network);
   let cpus: number | undefined;
   if (values.cpus !== undefined) {
     cpus = Number(values.cpus);
@@ -120,6 +133,8 @@ export async function prepareBoot(values: VmValues, context: CommandContext, onE
       cpus: cpus ?? result.config.vm.cpus,
       uefi: values.uefi === true,
       ...(values.disk === undefined ? {} : { disk: values.disk }),
+      network,
+      forwards,
     },
   };
 }

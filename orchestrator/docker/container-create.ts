@@ -7,7 +7,7 @@ import { DEFAULT_LIMITS, hardenedHostConfig } from "./hardening.js";
 import { resourceLabels } from "./labels.js";
 import { PLATFORM } from "./platform.js";
 import { packInputs } from "./tar-inputs.js";
-import type { ContainerSpec, InputGroup, VolumeClient } from "./types.js";
+import type { ContainerSpec, InputGroup, PublishedPort, VolumeClient } from "./types.js";
 import { LABEL_ROLE } from "./types.js";
 
 /**
@@ -38,12 +38,14 @@ export async function createContainer(docker: Docker, runId: string, volumes: Vo
       AttachStdout: true,
       AttachStderr: true,
       NetworkDisabled: spec.network === "none",
+      ...(spec.ports === undefined || spec.ports.length === 0 ? {} : { ExposedPorts: exposedPorts(spec.ports) }),
       HostConfig: {
         ...hardenedHostConfig({
           memoryBytes: spec.memoryBytes ?? DEFAULT_LIMITS.memoryBytes,
           pidsLimit: spec.pidsLimit ?? DEFAULT_LIMITS.pidsLimit,
         }),
         NetworkMode: spec.network,
+        ...(spec.ports === undefined || spec.ports.length === 0 ? {} : { PortBindings: portBindings(spec.ports) }),
         ReadonlyRootfs: spec.readOnlyRootfs ?? false,
         Mounts: [
           ...(spec.mounts ?? []).map((m) => ({ Type: "volume" as const, Source: m.volume, Target: m.target, ReadOnly: m.readOnly ?? false })),
@@ -75,4 +77,14 @@ export async function uploadInputs(container: Docker.Container, inputs: readonly
       ...(spec?.user === undefined ? {} : { copyUIDGID: "1" }),
     });
   }
+}
+
+function exposedPorts(ports: readonly PublishedPort[]): Record<string, object> {
+  return Object.fromEntries(ports.map((p) => [`${p.containerPort}/${p.protocol}`, {}]));
+}
+
+function portBindings(ports: readonly PublishedPort[]): Record<string, { HostIp: string; HostPort: string }[]> {
+  return Object.fromEntries(
+    ports.map((p) => [`${p.containerPort}/${p.protocol}`, [{ HostIp: p.hostIp, HostPort: String(p.hostPort) }]]),
+  );
 }

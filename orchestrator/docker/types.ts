@@ -35,6 +35,8 @@ export interface ContainerSpec {
   readonly mounts?: readonly VolumeMount[];
   /** Stage containers use "none". */
   readonly network: "none" | "host" | "bridge";
+  /** Container ports published on the host (a VM's --publish); only with the "bridge" network. */
+  readonly ports?: readonly PublishedPort[];
   /** Host devices to pass through, e.g. "/dev/kvm". */
   readonly devices?: readonly string[];
   /** Extra labels on top of the tool/run labels. */
@@ -57,6 +59,14 @@ export interface ContainerSpec {
   readonly tmpfs?: Readonly<Record<string, string>>;
   /** Outlives the command that started it (a named VM): carries no owner, so the reaper leaves it. */
   readonly detached?: boolean;
+}
+
+export interface PublishedPort {
+  readonly containerPort: number;
+  readonly protocol: "tcp" | "udp";
+  /** The host address it listens on, e.g. "127.0.0.1". */
+  readonly hostIp: string;
+  readonly hostPort: number;
 }
 
 export interface InputGroup {

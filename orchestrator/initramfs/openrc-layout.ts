@@ -6,6 +6,7 @@ import { identityFiles } from "./identity-files.js";
 import { dirEntry, symlinkEntry, textFileEntry } from "./manifest.js";
 import type { Manifest, ManifestEntry } from "./manifest.js";
 import { AUTOLOGIN_PATH } from "./minimal-layout.js";
+import { networkFiles } from "./network-files.js";
 
 /** What exists to be linked into runlevels. */
 export interface OpenrcAvailable {
@@ -160,6 +161,7 @@ export function openrcLayout(config: ResolvedConfig, available: OpenrcAvailable)
     textFileEntry("etc/inittab", openrcInittab(config.init)),
     textFileEntry("etc/rc.conf.d/levitate.conf", RC_CONF),
     textFileEntry("etc/fstab", FSTAB),
+    ...networkFiles(),
   ];
   if (config.init.login === "autologin") {
     entries.push(dirEntry("sbin"), textFileEntry(AUTOLOGIN_PATH, AUTOLOGIN_SCRIPT, 0o755));

@@ -1,5 +1,7 @@
 // Pure: the qemu-system-x86_64 argv a runner container executes, so command lines are golden-tested without Docker.
 import { UserError } from "../errors/errors.js";
+import { hostForwards } from "./network.js";
+import type { PortForward, VmNetwork } from "./network.js";
 import { DEFAULT_OVMF, VM_DIR, diskPath } from "./vm-paths.js";
 
 export type Accelerator = "kvm" | "tcg";
@@ -20,8 +22,10 @@ export interface QemuOptions {
   readonly firmware?: string;
   /** Names of qcow2 disks in the levitate-disks volume; the first is /dev/vda. */
   readonly disks?: readonly string[];
-  /** "none": no NIC at all; "user": slirp user networking with a virtio NIC. */
-  readonly network?: "none" | "user";
+  /** "none": no NIC at all; "user" and "host": slirp user networking with a virtio NIC (network.ts). */
+  readonly network?: VmNetwork;
+  /** Host ports forwarded to the guest (only with a network). */
+  readonly forwards?: readonly PortForward[];
 }
 
 /** CPU model per accelerator: `-cpu host` (and `max`, which is host under KVM) aborts on some hosts (MSR 0x10a). */
@@ -69,7 +73,8 @@ export function qemuCommand(options: QemuOptions): string[] {
   for (const disk of options.disks ?? []) {
     argv.push("-drive", `file=${diskPath(disk)},if=virtio,format=qcow2`);
   }
-  if ((options.network ?? "none") === "user") argv.push("-nic", "user,model=virtio-net-pci");
-  else argv.push("-nic", "none");
+  const network = options.network ?? "none";
+  if (network === "none") argv.push("-nic", "none");
+  else argv.push("-nic", ["user", "model=virtio-net-pci", ...hostForwards(network, options.forwards ?? [])].join(","));
   return argv;
 }

@@ -3,6 +3,7 @@ import { stat } from "node:fs/promises";
 import type { InputFile } from "../docker/types.js";
 import { UserError } from "../errors/errors.js";
 import { memorySizeBytes } from "../util/memory-size.js";
+import type { PortForward, VmNetwork } from "./network.js";
 import type { Accelerator, QemuOptions } from "./qemu-command.js";
 
 /** Host files the guest boots from: the ISO, or a kernel (+ initramfs) with its command line. */
@@ -24,8 +25,10 @@ export interface VmSpec {
   readonly firmware?: string;
   /** Name of a disk in the levitate-disks volume (see disks.ts); the guest sees it as /dev/vda. */
   readonly disk?: string;
-  /** Guest networking; default none. */
-  readonly network?: "none" | "user";
+  /** Guest networking (network.ts); default none. */
+  readonly network?: VmNetwork;
+  /** Host ports (on 127.0.0.1) forwarded to the guest; needs a network. */
+  readonly forwards?: readonly PortForward[];
   /** vm: listed by `vm status`; vm-tool: a throwaway of the tool itself (the KVM canary). Default vm. */
   readonly role?: "vm" | "vm-tool";
   /** Outlives this process (`vm start`); otherwise the VM is ours and reaped if we die. */
@@ -52,6 +55,7 @@ export function qemuOptions(spec: VmSpec): QemuOptions {
     ...(spec.firmware === undefined ? {} : { firmware: spec.firmware }),
     disks: spec.disk === undefined ? [] : [spec.disk],
     network: spec.network ?? "none",
+    forwards: spec.forwards ?? [],
   };
 }
 

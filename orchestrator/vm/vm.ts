@@ -7,7 +7,23 @@ import { qemuCommand } from "./qemu-command.js";
 import { StartedVm, noSuchVm } from "./started-vm.js";
 import { bootInputs, qemuOptions, vmContainerMemory } from "./vm-spec.js";
 import type { VmSpec } from "./vm-spec.js";
-import { DISKS_DIR, DISK_VOLUME, LABEL_VM, LABEL_VM_ACCEL, LABEL_VM_BOOT, LABEL_VM_DISK, ROLE_VM, VM_DIR, checkName, vmContainerName } from "./vm-paths.js";
+import { forwardsFromLabel, forwardsLabel } from "./network.js";
+import type { PortForward } from "./network.js";
+import { vmContainerNetwork } from "./vm-container-network.js";
+import {
+  DISKS_DIR,
+  DISK_VOLUME,
+  LABEL_VM,
+  LABEL_VM_ACCEL,
+  LABEL_VM_BOOT,
+  LABEL_VM_DISK,
+  LABEL_VM_NETWORK,
+  LABEL_VM_PUBLISH,
+  ROLE_VM,
+  VM_DIR,
+  checkName,
+  vmContainerName,
+} from "./vm-paths.js";
 
 export interface VmStatus {
   readonly name: string;
@@ -19,6 +35,8 @@ export interface VmStatus {
   readonly accel: string;
   readonly disk: string | null;
   readonly boot: string;
+  readonly network: string;
+  readonly forwards: readonly PortForward[];
 }
 
 /** Starts the VM (boot files uploaded, QEMU on the container's stdio) and returns it running. */
@@ -38,7 +56,7 @@ export async function startVm(engine: Engine, spec: VmSpec): Promise<StartedVm> 
       image: spec.runnerImage,
       name: containerName,
       cmd: qemuCommand(qemuOptions(spec)),
-      network: spec.network === "user" ? "bridge" : "none",
+      ...vmContainerNetwork(spec.network ?? "none", spec.forwards ?? []),
       memoryBytes: vmContainerMemory(spec.memory),
       ...(spec.detached === true ? { detached: true } : {}),
       ...(spec.accel === "kvm" ? { devices: ["/dev/kvm"] } : {}),
@@ -49,6 +67,8 @@ export async function startVm(engine: Engine, spec: VmSpec): Promise<StartedVm> 
         [LABEL_VM_ACCEL]: spec.accel,
         [LABEL_VM_BOOT]: `${spec.boot.kind}${spec.uefi ? "+uefi" : ""}`,
         [LABEL_VM_DISK]: spec.disk ?? "",
+        [LABEL_VM_NETWORK]: spec.network ?? "none",
+        [LABEL_VM_PUBLISH]: forwardsLabel(spec.forwards ?? []),
       },
       openStdin: true,
       tty: false,
@@ -78,6 +98,8 @@ export async function listVms(engine: Engine): Promise<VmStatus[]> {
       accel: c.labels[LABEL_VM_ACCEL] ?? "",
       disk: c.labels[LABEL_VM_DISK] === undefined || c.labels[LABEL_VM_DISK] === "" ? null : c.labels[LABEL_VM_DISK]!,
       boot: c.labels[LABEL_VM_BOOT] ?? "",
+      network: c.labels[LABEL_VM_NETWORK] ?? "none",
+      forwards: forwardsFromLabel(c.labels[LABEL_VM_PUBLISH]),
     }))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

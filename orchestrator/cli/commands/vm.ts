@@ -2,6 +2,7 @@
 import { pipeline } from "node:stream/promises";
 import { UserError } from "../../errors/errors.js";
 import { timeoutScale } from "../../vm/accel.js";
+import { describeForward } from "../../vm/network.js";
 import { guestCommandLine } from "../../vm/shell-quote.js";
 import { describeBootEvent } from "../../vm/boot-events.js";
 import { findVm, listVms, startVm } from "../../vm/vm.js";
@@ -92,7 +93,8 @@ export const vmCommand: Command = async (args, context) => {
       const vms = await listVms(engine);
       if (vms.length === 0) context.stdout.write("no VMs (start one: levitate-docker vm start NAME)\n");
       for (const vm of vms) {
-        context.stdout.write(`${vm.name.padEnd(16)} ${vm.state.padEnd(8)} ${vm.accel.padEnd(4)} ${vm.boot.padEnd(9)} ${vm.disk ? `disk ${vm.disk}  ` : ""}${vm.status}\n`);
+        const ports = vm.forwards.length === 0 ? "" : `${vm.forwards.map(describeForward).join(", ")}  `;
+        context.stdout.write(`${vm.name.padEnd(16)} ${vm.state.padEnd(8)} ${vm.accel.padEnd(4)} ${vm.boot.padEnd(9)} net ${vm.network.padEnd(5)} ${ports}${vm.disk ? `disk ${vm.disk}  ` : ""}${vm.status}\n`);
       }
       return 0;
     }

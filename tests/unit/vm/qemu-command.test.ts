@@ -25,6 +25,13 @@ const cases: Record<string, QemuOptions> = {
     disks: ["data", "scratch-2"],
     network: "user",
   },
+  "kernel-user-net-publish": {
+    ...iso,
+    boot: { kind: "kernel", append: "console=ttyS0", initramfs: true },
+    network: "user",
+    forwards: [{ host: 8080, guest: 80, protocol: "tcp" }, { host: 5353, guest: 53, protocol: "udp" }],
+  },
+  "iso-host-net-publish": { ...iso, network: "host", forwards: [{ host: 8080, guest: 80, protocol: "tcp" }] },
 };
 
 /** One argument per line, so a golden diff shows exactly which one changed. */

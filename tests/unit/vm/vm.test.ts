@@ -45,9 +45,34 @@ describe("startVm", () => {
       "levitate-docker.vm.accel": "tcg",
       "levitate-docker.vm.boot": "iso",
       "levitate-docker.vm.disk": "",
+      "levitate-docker.vm.network": "none",
+      "levitate-docker.vm.publish": "",
     });
     expect(spec.cmd.join(" ")).toContain("-drive file=/vm/levitate.iso,media=cdrom");
     expect((await listVms(engine)).map((v) => [v.name, v.running, v.disk])).toEqual([["web", true, null]]);
+  });
+
+  it("user networking: a bridge container with each forward published on the host's 127.0.0.1, and QEMU's hostfwd; listVms shows them", async () => {
+    const engine = new FakeEngine();
+    const forwards = [{ host: 18080, guest: 80, protocol: "tcp" as const }, { host: 15353, guest: 53, protocol: "udp" as const }];
+    await startVm(engine, vmSpec("web", { network: "user", forwards }));
+    const spec = engine.created.get("levitate-vm-web")!.spec;
+    expect(spec.network).toBe("bridge");
+    expect(spec.ports).toEqual([
+      { containerPort: 18080, protocol: "tcp", hostIp: "127.0.0.1", hostPort: 18080 },
+      { containerPort: 15353, protocol: "udp", hostIp: "127.0.0.1", hostPort: 15353 },
+    ]);
+    expect(spec.cmd).toContain("user,model=virtio-net-pci,hostfwd=tcp::18080-:80,hostfwd=udp::15353-:53");
+    const [status] = await listVms(engine);
+    expect([status?.network, status?.forwards]).toEqual(["user", forwards]);
+  });
+
+  it("host networking: the host's network, hostfwd on 127.0.0.1 itself, nothing published by Docker", async () => {
+    const engine = new FakeEngine();
+    await startVm(engine, vmSpec("web", { network: "host", forwards: [{ host: 18080, guest: 80, protocol: "tcp" }] }));
+    const spec = engine.created.get("levitate-vm-web")!.spec;
+    expect([spec.network, spec.ports]).toEqual(["host", undefined]);
+    expect(spec.cmd).toContain("user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:18080-:80");
   });
 
   it("passes /dev/kvm only under KVM", async () => {
