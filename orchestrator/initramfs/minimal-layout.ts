@@ -70,7 +70,7 @@ export function rcS(): string {
     "hostname -F /etc/hostname",
     "ip link set lo up 2>/dev/null || ifconfig lo up",
     "",
-    "# eth0 by DHCP when the VM has a NIC (QEMU user-mode networking); udhcpc keeps the lease in the background.",
+    "# eth0 by DHCP when the VM has a NIC (QEMU user-mode networking); udhcpc gets and keeps the lease in the background.",
     `[ -e /sys/class/net/eth0 ] && ${udhcpcCommand("/run/udhcpc.eth0.pid")}`,
     "",
   ].join("\n");

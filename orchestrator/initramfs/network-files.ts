@@ -7,9 +7,14 @@ export const UDHCPC_SCRIPT_PATH = "usr/share/udhcpc/default.script";
 /** The name the guest's /etc/hosts gives the DHCP gateway: with QEMU user-mode networking, 10.0.2.2. */
 export const HOST_NAME = "host.levitate.internal";
 
-/** The udhcpc command both flavours run: eth0, our script, background after the first try, quiet on the console. */
+/**
+ * The minimal flavour's udhcpc command line: eth0, our script, quiet on the console, and started in
+ * the background at once (-f keeps it in the foreground of its own background job), so the shell
+ * prompt never waits for the lease. The OpenRC flavour's service (config/files/etc/init.d/udhcpc)
+ * does the same through start-stop-daemon.
+ */
 export function udhcpcCommand(pidfile: string): string {
-  return `udhcpc -i eth0 -s /${UDHCPC_SCRIPT_PATH} -p ${pidfile} -b -t 5 -T 2 -S >/dev/null 2>&1`;
+  return `udhcpc -f -i eth0 -s /${UDHCPC_SCRIPT_PATH} -p ${pidfile} -S >/dev/null 2>&1 &`;
 }
 
 /**

@@ -9,7 +9,7 @@ import { bootInputs, qemuOptions, vmContainerMemory } from "./vm-spec.js";
 import type { VmSpec } from "./vm-spec.js";
 import { forwardsFromLabel, forwardsLabel } from "./network.js";
 import type { PortForward } from "./network.js";
-import { vmContainerNetwork } from "./vm-container-network.js";
+import { explainNetworkError, vmContainerNetwork } from "./vm-container-network.js";
 import {
   DISKS_DIR,
   DISK_VOLUME,
@@ -51,12 +51,14 @@ export async function startVm(engine: Engine, spec: VmSpec): Promise<StartedVm> 
   }
   const files = await bootInputs(spec.boot);
   if (spec.disk !== undefined) await checkDiskFree(engine, spec.runnerImage, spec.disk);
+  const network = spec.network ?? "none";
+  const forwards = spec.forwards ?? [];
   await engine.containers.start(
     {
       image: spec.runnerImage,
       name: containerName,
       cmd: qemuCommand(qemuOptions(spec)),
-      ...vmContainerNetwork(spec.network ?? "none", spec.forwards ?? []),
+      ...vmContainerNetwork(network, forwards),
       memoryBytes: vmContainerMemory(spec.memory),
       ...(spec.detached === true ? { detached: true } : {}),
       ...(spec.accel === "kvm" ? { devices: ["/dev/kvm"] } : {}),
@@ -67,14 +69,16 @@ export async function startVm(engine: Engine, spec: VmSpec): Promise<StartedVm> 
         [LABEL_VM_ACCEL]: spec.accel,
         [LABEL_VM_BOOT]: `${spec.boot.kind}${spec.uefi ? "+uefi" : ""}`,
         [LABEL_VM_DISK]: spec.disk ?? "",
-        [LABEL_VM_NETWORK]: spec.network ?? "none",
-        [LABEL_VM_PUBLISH]: forwardsLabel(spec.forwards ?? []),
+        [LABEL_VM_NETWORK]: network,
+        [LABEL_VM_PUBLISH]: forwardsLabel(forwards),
       },
       openStdin: true,
       tty: false,
     },
     { inputs: [{ dir: VM_DIR, files }] },
-  );
+  ).catch((error: unknown) => {
+    throw explainNetworkError(error, network, forwards);
+  });
   return new StartedVm(engine, name, containerName, spec.accel);
 }
 

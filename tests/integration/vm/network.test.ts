@@ -53,6 +53,9 @@ describe.skipIf(announceSkip(boot === null ? SKIP_NO_ISO : null))("guest network
     vm = await startVm(engine, { runnerImage: image, name: NAME, boot: boot!, accel: "tcg", memory: "256M", cpus: 1, uefi: false, network, forwards });
   };
   const exec = (command: string) => vm.exec(command, { timeoutMs: 60_000, shellTimeoutMs: 240_000 });
+  /** udhcpc runs in the background (the prompt does not wait for it): the lease as the guest shows it, waited for up to 30 s. */
+  const lease = () =>
+    exec("i=0; until grep -q nameserver /etc/resolv.conf 2>/dev/null || [ $i -ge 30 ]; do sleep 1; i=$((i+1)); done; ip -4 addr show dev eth0; cat /etc/resolv.conf");
 
   beforeAll(async () => {
     image = await runnerImage();
@@ -65,8 +68,8 @@ describe.skipIf(announceSkip(boot === null ? SKIP_NO_ISO : null))("guest network
     const port = await freePort();
     const token = `levitate-${randomBytes(6).toString("hex")}`;
     await start("user", [{ host: port, guest: 80, protocol: "tcp" }]);
-    const lease = await exec("ip -4 addr show dev eth0");
-    expect(lease.output).toContain("inet 10.0.2.15/24");
+    const leased = await lease();
+    expect(leased.output).toContain("inet 10.0.2.15/24");
     const served = await exec(`mkdir -p /srv/www && echo ${token} > /srv/www/index.html && httpd -p 80 -h /srv/www && echo serving`);
     expect(served.output.trim()).toBe("serving");
     expect(await fetchText(`http://127.0.0.1:${port}/index.html`, 60_000)).toBe(`${token}\n`);
@@ -74,13 +77,20 @@ describe.skipIf(announceSkip(boot === null ? SKIP_NO_ISO : null))("guest network
     expect([status?.network, status?.forwards]).toEqual(["user", [{ host: port, guest: 80, protocol: "tcp" }]]);
   });
 
-  it("with --network host, reaches a server on the host's 127.0.0.1 as " + HOST_NAME, async () => {
+  it(`with --network host, resolves ${HOST_NAME} (the DHCP gateway) and reaches a server on the host's 127.0.0.1 by that name`, async () => {
     const token = `host-${randomBytes(6).toString("hex")}`;
     const server: Server = createServer((_request, response) => response.end(`${token}\n`));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const { port } = server.address() as AddressInfo;
     try {
       await start("host");
+      // DHCP configured the resolver (QEMU's DNS) and named the gateway; the name resolves through musl's resolver.
+      const leased = await lease();
+      expect(leased.output).toContain("inet 10.0.2.15/24");
+      expect(leased.output).toContain("nameserver 10.0.2.3");
+      // ping prints the address it resolved before it sends anything (no DNS query leaves: /etc/hosts answers).
+      const resolved = await exec(`ping -c 1 -W 2 ${HOST_NAME} 2>&1 | head -n 1`);
+      expect(resolved.output.trim(), resolved.output).toMatch(new RegExp(`^PING ${HOST_NAME.replaceAll(".", "\\.")} \\(10\\.0\\.2\\.2\\)`));
       const fetched = await exec(`wget -q -O - http://${HOST_NAME}:${port}/`);
       expect(fetched.exitCode, fetched.output).toBe(0);
       expect(fetched.output.trim()).toBe(token);

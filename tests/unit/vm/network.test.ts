@@ -8,6 +8,8 @@ import {
   parseNetwork,
   parsePublishes,
 } from "../../../orchestrator/vm/network.js";
+import { explainNetworkError } from "../../../orchestrator/vm/vm-container-network.js";
+import { UserError } from "../../../orchestrator/errors/errors.js";
 
 describe("guest networking options", () => {
   it("defaults to user networking; none and host are the others", () => {
@@ -47,5 +49,22 @@ describe("guest networking options", () => {
     expect(forwardsFromLabel(forwardsLabel(forwards))).toEqual(forwards);
     expect(forwardsFromLabel("")).toEqual([]);
     expect(forwards.map(describeForward)).toEqual(["127.0.0.1:8080->80/tcp", "127.0.0.1:5353->53/udp"]);
+  });
+});
+
+describe("the engine's network errors, explained", () => {
+  const forwards = parsePublishes(["8080:80"], "user");
+  it("a missing default bridge and a port in use become errors that say what to do; others stay as they were", () => {
+    const bridge = new Error("(HTTP code 500) server error - failed to create endpoint x on network bridge: could not find bridge docker0");
+    const explained = explainNetworkError(bridge, "user", forwards);
+    expect(explained).toBeInstanceOf(UserError);
+    expect((explained as Error).message).toMatch(/default bridge network .*could not find bridge docker0.*restarting dockerd.*--network none/);
+    const busy = new Error("(HTTP code 500) server error - Bind for 127.0.0.1:8080 failed: port is already allocated");
+    expect((explainNetworkError(busy, "user", forwards) as Error).message).toBe(
+      "--publish: a host port is already in use on 127.0.0.1 (8080/tcp): Bind for 127.0.0.1:8080 failed: port is already allocated; pick a free port",
+    );
+    const other = new Error("no such image");
+    expect(explainNetworkError(other, "user", forwards)).toBe(other);
+    expect(explainNetworkError(bridge, "none", [])).toBe(bridge);
   });
 });
