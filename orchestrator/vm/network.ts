@@ -68,6 +68,10 @@ export function describeForward(forward: PortForward): string {
   return `127.0.0.1:${forward.host}->${forward.guest}/${forward.protocol}`;
 }
 
+/** Labels on VM containers that record the guest's network and forwards, for `vm status`. */
+export const LABEL_VM_NETWORK = "levitate-docker.vm.network";
+export const LABEL_VM_PUBLISH = "levitate-docker.vm.publish";
+
 /** The label value that records a VM's forwards: `8080:80/tcp,5353:53/udp`. */
 export function forwardsLabel(forwards: readonly PortForward[]): string {
   return forwards.map((f) => `${f.host}:${f.guest}/${f.protocol}`).join(",");

@@ -14,8 +14,6 @@ export const LABEL_VM = "levitate-docker.vm";
 export const LABEL_VM_ACCEL = "levitate-docker.vm.accel";
 export const LABEL_VM_DISK = "levitate-docker.vm.disk";
 export const LABEL_VM_BOOT = "levitate-docker.vm.boot";
-export const LABEL_VM_NETWORK = "levitate-docker.vm.network";
-export const LABEL_VM_PUBLISH = "levitate-docker.vm.publish";
 export const ROLE_VM = "vm";
 export const ROLE_VM_TOOL = "vm-tool";
 

@@ -7,7 +7,7 @@ import { qemuCommand } from "./qemu-command.js";
 import { StartedVm, noSuchVm } from "./started-vm.js";
 import { bootInputs, qemuOptions, vmContainerMemory } from "./vm-spec.js";
 import type { VmSpec } from "./vm-spec.js";
-import { forwardsFromLabel, forwardsLabel } from "./network.js";
+import { LABEL_VM_NETWORK, LABEL_VM_PUBLISH, forwardsFromLabel, forwardsLabel } from "./network.js";
 import type { PortForward } from "./network.js";
 import { explainNetworkError, vmContainerNetwork } from "./vm-container-network.js";
 import {
@@ -17,8 +17,6 @@ import {
   LABEL_VM_ACCEL,
   LABEL_VM_BOOT,
   LABEL_VM_DISK,
-  LABEL_VM_NETWORK,
-  LABEL_VM_PUBLISH,
   ROLE_VM,
   VM_DIR,
   checkName,
