@@ -139,7 +139,7 @@ export async function executePlan(options: ExecuteOptions): Promise<StageOutcome
     const logPath = join(options.logDir, `${stage.name}.log`);
     if (invocation.where === "host") {
       const { buildInitramfsArtifact } = await import("./initramfs-stage.js");
-      await buildInitramfsArtifact({ config, flavour: plan.flavour, artifacts, into });
+      await buildInitramfsArtifact({ config, flavour: plan.flavour, artifacts, into, ...signal });
     } else {
       const { runContainerStage } = await import("./run-container-stage.js");
       const sourcePath = invocation.source === null ? null : options.sources.get(invocation.source.name);

@@ -13,6 +13,7 @@ import { initScriptNames, openrcLayout } from "../initramfs/openrc-layout.js";
 import { dynamicLinkReason } from "../initramfs/elf-static.js";
 import { entriesFromTar } from "../initramfs/tar-entries.js";
 import { UserError } from "../errors/errors.js";
+import { throwIfCancelled, untilCancelled } from "../util/until-cancelled.js";
 import type { StageName } from "../stages/stage.js";
 
 export interface InitramfsStageInput {
@@ -21,17 +22,21 @@ export interface InitramfsStageInput {
   readonly artifacts: ReadonlyMap<StageName, string>;
   /** The artifact directory to fill. */
   readonly into: string;
+  /** The build's cancel: checked between steps and while compressing and writing (the caller removes `into`). */
+  readonly signal?: AbortSignal;
 }
 
 export async function buildInitramfsArtifact(input: InitramfsStageInput): Promise<void> {
-  const { config, flavour, artifacts } = input;
+  const { config, flavour, artifacts, signal } = input;
+  const checkpoint = () => throwIfCancelled(signal);
   const busyboxDir = artifacts.get("busybox")!;
   const binary = await readFile(join(busyboxDir, "busybox"));
   const applets = (await readFile(join(busyboxDir, "applets.txt"), "utf8"))
     .split("\n")
     .map((line) => line.trim())
     .filter((line) => line !== "");
-  const files = await readFilesTree(config.files);
+  const files = await readFilesTree(config.files, signal);
+  checkpoint();
   let openrcTree: Awaited<ReturnType<typeof entriesFromTar>> | undefined;
   let layout;
   if (flavour === "openrc") {
@@ -50,6 +55,7 @@ export async function buildInitramfsArtifact(input: InitramfsStageInput): Promis
     layout,
     files,
   });
+  checkpoint();
   const dynamic = manifest.flatMap((entry) => {
     if (entry.kind !== "file") return [];
     const reason = dynamicLinkReason(entry.data);
@@ -60,6 +66,9 @@ export async function buildInitramfsArtifact(input: InitramfsStageInput): Promis
       details: [...dynamic, "LevitateOS ships static binaries only: build them with musl-cc (static by default), or drop them from config/files"],
     });
   }
-  await writeFile(join(input.into, "initramfs.cpio.gz"), gzipDeterministic(writeCpio(manifest)));
+  checkpoint();
+  const compressed = await untilCancelled(gzipDeterministic(writeCpio(manifest)), signal);
+  await writeFile(join(input.into, "initramfs.cpio.gz"), compressed);
   await writeFile(join(input.into, "initramfs.listing"), listing(manifest));
+  checkpoint();
 }

@@ -39,13 +39,13 @@ async function statOrNothing(path: string): Promise<Stats | null> {
  * unusable name, a text file with CRLF line endings or a missing `dir` throws UserError
  * (all CRLF files at once); only IGNORED_NAMES are skipped.
  */
-export async function readFilesTree(dir: string): Promise<ManifestEntry[]> {
+export async function readFilesTree(dir: string, signal?: AbortSignal): Promise<ManifestEntry[]> {
   const top = await statOrNothing(dir);
   if (top === null || !top.isDirectory()) {
     throw new UserError(`expected the files tree (config "files:") to be a directory at ${dir}, got ${top === null ? "nothing" : "a file"}`);
   }
   const entries: ManifestEntry[] = [];
-  await walk(dir, "", entries);
+  await walk(dir, "", entries, signal);
   const crlf = entries.flatMap((entry) => {
     const line = entry.kind === "file" ? firstCrlfLine(entry.data) : null;
     return line === null ? [] : [crlfProblem(join(dir, entry.path), line)];
@@ -68,9 +68,11 @@ export function imageFileMode(data: Uint8Array): number {
   return isExecutableContent(data) ? 0o755 : 0o644;
 }
 
-async function walk(hostDir: string, imageDir: string, entries: ManifestEntry[]): Promise<void> {
+/** A cancel (`signal`) ends the walk before the next entry, with the signal's reason. */
+async function walk(hostDir: string, imageDir: string, entries: ManifestEntry[], signal: AbortSignal | undefined): Promise<void> {
   const names = (await readTreeDir(hostDir)).filter((name) => !IGNORED_NAMES.includes(name));
   for (const name of names) {
+    signal?.throwIfAborted();
     const hostPath = join(hostDir, name);
     const path = imageDir === "" ? name : `${imageDir}/${name}`;
     const problem = pathProblem(path);
@@ -78,7 +80,7 @@ async function walk(hostDir: string, imageDir: string, entries: ManifestEntry[])
     const stats = await lstat(hostPath);
     if (stats.isDirectory()) {
       entries.push({ kind: "dir", path, mode: 0o755 });
-      await walk(hostPath, path, entries);
+      await walk(hostPath, path, entries, signal);
     } else if (stats.isFile()) {
       checkTreeFileSize(hostPath, stats.size);
       const data = await readFile(hostPath).catch((error: unknown) => Promise.reject(unreadable(hostPath, error)));

@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { UserError } from "../../../orchestrator/errors/errors.js";
+import { InterruptedError, UserError } from "../../../orchestrator/errors/errors.js";
 import { readFilesTree } from "../../../orchestrator/initramfs/files-tree.js";
 import type { ManifestEntry } from "../../../orchestrator/initramfs/manifest.js";
 import { runToolOk } from "./host-tools.js";
@@ -87,6 +87,14 @@ describe("readFilesTree", () => {
     const one = tree("crlf-one");
     put(one, "etc/motd", "a\r\n", 0o644);
     await expect(readFilesTree(one)).rejects.toThrow(`${join(one, "etc/motd")}: expected LF line endings, got CRLF (\\r\\n) at line 1`);
+  });
+
+  it("stops with the cancel's reason when the build is cancelled", async () => {
+    const root = tree("cancelled");
+    put(root, "etc/motd", "welcome\n", 0o644);
+    const controller = new AbortController();
+    controller.abort(new InterruptedError("SIGTERM"));
+    await expect(readFilesTree(root, controller.signal)).rejects.toThrow(InterruptedError);
   });
 
   it("gives an empty list for an empty tree", async () => {
