@@ -138,6 +138,13 @@ export async function runContainerStage(options: RunContainerStageOptions, into:
       collect: (tar) => extractOut(tar, into),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
+    if (result.engineLost !== undefined && !result.cancelled) {
+      throw new StageError(invocation.name, result.exitCode, tail.lines(), options.logPath, {
+        reason:
+          `stage ${invocation.name} did not finish: ${result.engineLost}. Nothing it made was kept. ` +
+          `Start the engine again (docker info answers), then build again: the stage resumes from its work volume`,
+      });
+    }
     exitCode = finishedExitCode(result, `container ${options.toolchainTag}`);
   } finally {
     await new Promise((resolve) => log.end(resolve));

@@ -1,7 +1,7 @@
 // Containers: one-shot runs (removed on every exit path), long-lived VMs, and their inspection and teardown.
 import type { Readable } from "node:stream";
 import { createContainer, uploadInputs } from "./container-create.js";
-import { cancelledBeforeStart, runToEnd } from "./container-run.js";
+import { cancelledBeforeStart, engineLoss, runToEnd } from "./container-run.js";
 import { attachStreams, logStream } from "./container-streams.js";
 import { giveVolumesTo } from "./volume-owner.js";
 import { idempotent, orNullIfMissing } from "./docker-errors.js";
@@ -9,15 +9,23 @@ import type { Connect } from "./dockerode-util.js";
 import { labelFilter } from "./labels.js";
 import type { ContainerClient, ContainerState, ContainerSummary, VolumeClient } from "./types.js";
 
-export function containerClient(connect: Connect, runId: string, volumes: VolumeClient): ContainerClient {
+/** `endpoint` names the engine in what a run reports when the engine goes away under it. */
+export function containerClient(connect: Connect, runId: string, volumes: VolumeClient, endpoint: string): ContainerClient {
   const get = async (nameOrId: string) => (await connect()).getContainer(nameOrId);
   return {
     async run(spec, options = {}) {
       if (options.signal?.aborted) return cancelledBeforeStart(options.signal);
       const startedAt = Date.now();
       const docker = await connect();
-      const container = await createContainer(docker, runId, volumes, spec);
-      return runToEnd(docker, runId, spec, container, options, startedAt);
+      let container;
+      try {
+        container = await createContainer(docker, runId, volumes, spec);
+      } catch (error) {
+        const engineLost = await engineLoss(docker, endpoint);
+        if (engineLost === null) throw error;
+        return { ...cancelledBeforeStart(undefined), cancelled: false, cancelReason: null, durationMs: Date.now() - startedAt, engineLost };
+      }
+      return runToEnd(docker, runId, spec, container, { ...options, endpoint }, startedAt);
     },
     async start(spec, options = {}) {
       const docker = await connect();

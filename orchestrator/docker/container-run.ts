@@ -1,5 +1,7 @@
 // One container run from create to removal, reported as a RunResult (exit code, signal, timed out, cancelled, duration).
 import type Docker from "dockerode";
+import { createConnection } from "node:net";
+import type { NetConnectOpts } from "node:net";
 import { constants } from "node:os";
 import { PassThrough } from "node:stream";
 import type { Readable } from "node:stream";
@@ -8,13 +10,16 @@ import type { ContainerSpec, RunOptions, RunResult } from "./types.js";
 import { uploadInputs } from "./container-create.js";
 import { giveVolumesTo } from "./volume-owner.js";
 
-/** Runs a created container to its end and always removes it; kills (timeout, cancel) are results, not errors. */
+/**
+ * Runs a created container to its end and always removes it; kills (timeout, cancel) are results, not errors.
+ * So is the engine going away under the run (stopped, restarted, crashed): `engineLost` says so.
+ */
 export async function runToEnd(
   docker: Docker,
   runId: string,
   spec: ContainerSpec,
   container: Docker.Container,
-  options: RunOptions,
+  options: RunOptions & { readonly endpoint: string },
   startedAt: number,
 ): Promise<RunResult> {
   const killed: { for: "cancel" | "timeout" | null } = { for: null };
@@ -27,6 +32,7 @@ export async function runToEnd(
   const timer = options.timeoutMs === undefined ? null : setTimeout(() => kill("timeout"), options.timeoutMs);
   let exitCode: number | null = null;
   let helperRemoved: Promise<void> = Promise.resolve();
+  let engineLost: string | null = null;
   try {
     // The volumes change hands while the inputs upload (uploaded files are the user's already).
     // Both settle before anything else happens, so a failure of one never leaves the other running.
@@ -46,12 +52,16 @@ export async function runToEnd(
       const tar = await container.getArchive({ path: options.collectPath });
       await options.collect(tar as unknown as Readable);
     }
+  } catch (error) {
+    if (killed.for !== null || (engineLost = await engineLoss(docker, options.endpoint)) === null) throw error;
   } finally {
     if (timer) clearTimeout(timer);
     options.signal?.removeEventListener("abort", onAbort);
     // v: its scratch volumes (inputs, outputs) go with it; named volumes are never removed by this.
     await Promise.all([container.remove({ force: true, v: true }).catch(() => undefined), helperRemoved]);
   }
+  // A failure nobody here caused may be the engine's: a stopping dockerd kills every container it runs.
+  if (engineLost === null && killed.for === null && exitCode !== 0) engineLost = await engineLoss(docker, options.endpoint);
   return {
     containerId: container.id,
     exitCode,
@@ -60,7 +70,54 @@ export async function runToEnd(
     cancelled: killed.for === "cancel",
     cancelReason: killed.for === "cancel" ? cancelReasonOf(options.signal) : null,
     durationMs: Date.now() - startedAt,
+    ...(engineLost === null ? {} : { engineLost }),
   };
+}
+
+/** How long a still-running engine may take to answer a ping before it counts as gone. */
+const PING_TIMEOUT_MS = 10_000;
+
+/**
+ * null while the engine answers; else what went wrong, naming the engine. A stopping dockerd first
+ * closes its socket, then stops its containers, yet keeps serving connections already open: so the
+ * check opens a new connection (as the next command would) before it pings.
+ */
+export async function engineLoss(docker: Docker, endpoint: string): Promise<string | null> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      freshConnection(docker.modem as ModemAddress).then(() => docker.ping()),
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${PING_TIMEOUT_MS / 1000} s`)), PING_TIMEOUT_MS))),
+    ]);
+    return null;
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    const why = code === "ENOENT" ? "its socket is gone" : code === "ECONNREFUSED" ? "connection refused" : (code ?? message);
+    return `the Docker engine at ${endpoint} stopped answering (${why})`;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+interface ModemAddress {
+  readonly socketPath?: string;
+  readonly host?: string;
+  readonly port?: number | string;
+  readonly protocol?: string;
+}
+
+/** Opens and closes a new connection to the engine's socket or TCP port (ssh endpoints: nothing to check here). */
+function freshConnection(modem: ModemAddress): Promise<void> {
+  const target: NetConnectOpts | null =
+    modem.socketPath !== undefined ? { path: modem.socketPath } : modem.protocol !== "ssh" && modem.host !== undefined ? { host: modem.host, port: Number(modem.port) } : null;
+  if (target === null) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const socket = createConnection(target, () => {
+      socket.destroy();
+      resolve();
+    });
+    socket.once("error", reject);
+  });
 }
 
 /** The result of a run cancelled before its container was even created. */

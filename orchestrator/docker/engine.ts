@@ -61,7 +61,7 @@ export function createEngine(options: CreateEngineOptions = {}): Engine {
     info,
     images: imageClient(connect),
     volumes,
-    containers: containerClient(connect, runId, volumes),
+    containers: containerClient(connect, runId, volumes, endpoint.description),
     leases: (image) => new ContainerLeases(connect, runId, image),
     reapOrphans: async () => {
       await connect();

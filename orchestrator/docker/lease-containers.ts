@@ -58,8 +58,11 @@ export class ContainerLeases implements LeaseBackend {
       name,
       release: async () => {
         stream?.destroy();
+        // Gone already (404), or the engine itself is gone (no HTTP status): then the lease container
+        // ended with it, and the next command's reaper removes it as a lock whose holder ended.
         await container.remove({ force: true }).catch((error: unknown) => {
-          if (statusOf(error) !== 404) throw error;
+          const status = statusOf(error);
+          if (status !== 404 && status !== undefined) throw error;
         });
       },
     };

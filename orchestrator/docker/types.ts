@@ -105,6 +105,12 @@ export interface RunResult {
   readonly cancelReason: CancelReason | null;
   /** From creating the container to its removal being requested. */
   readonly durationMs: number;
+  /**
+   * Set when the run broke off or ended by a signal nobody here sent and the engine no longer
+   * answers (it was stopped or crashed): what happened, naming the engine. The exit code and
+   * output of such a run are not to be trusted.
+   */
+  readonly engineLost?: string;
 }
 
 export interface ContainerSummary {
