@@ -53,11 +53,34 @@ chmod -R u=rwX,go=rX "$tree"
 partmaps=$(cat /usr/lib/grub/i386-pc/partmap.lst /usr/lib/grub/x86_64-efi/partmap.lst | LC_ALL=C sort -u | tr '\n' ' ')
 modules="normal boot linux serial terminal echo test $partmaps"
 frozen=$(TZ=UTC date -u -d "@$SOURCE_DATE_EPOCH" '+%Y-%m-%d %H:%M:%S')
-# Only grub-mkrescue itself (the volume uuid) and mformat (the FAT serial) need the frozen clock.
-# xorriso takes every date it writes from SOURCE_DATE_EPOCH and the options below, and under a
-# frozen clock it often stalls for about 2 s (a timed wait whose clock never moves): it runs on
-# the real clock. Same bytes either way.
-printf '#!/bin/sh\nunset LD_PRELOAD FAKETIME\nexec xorriso "$@"\n' > "$real_clock_xorriso"
+# grub-mkrescue runs xorriso through this wrapper. For the final run (the one with --efi-boot):
+# - the EFI image grub-mkrescue made is a 2.88 MB floppy holding one file of about 160 KB: it is
+#   made again as the smallest standard floppy that holds its files (2.5 MB less to write, upload
+#   and hash on every rebuild), still under the frozen clock (mtools takes the FAT serial and
+#   dates from it);
+# - xorriso itself runs on the real clock: every date it writes comes from SOURCE_DATE_EPOCH and
+#   the options below, and under a frozen clock it often stalls for about 2 s (a timed wait whose
+#   clock never moves).
+cat > "$real_clock_xorriso" <<'WRAPPER'
+#!/bin/sh
+set -eu
+case " $* " in *" --efi-boot "*) ;; *) unset LD_PRELOAD FAKETIME; exec xorriso "$@" ;; esac
+dir=
+previous=
+for arg in "$@"; do [ "$previous" != -r ] || dir=$arg; previous=$arg; done
+img="$dir/efi.img"
+[ -n "$dir" ] && [ -f "$img" ] || { echo "iso: error: grub-mkrescue's EFI image not found (xorriso $*)" >&2; exit 1; }
+files=$(mktemp -d)
+mcopy -s -i "$img" ::/ "$files/"
+need=$(( $(du -sk "$files" | cut -f1) + 64 ))
+for size in 360 720 1440 2880; do [ "$size" -lt "$need" ] || break; done
+rm -f "$img"
+mformat -C -f "$size" -i "$img" ::
+mcopy -s -i "$img" "$files"/* ::/
+rm -rf "$files"
+unset LD_PRELOAD FAKETIME
+exec xorriso "$@"
+WRAPPER
 chmod +x "$real_clock_xorriso"
 mkdir -p /out
 log "grub-mkrescue (label $ISO_LABEL, clock frozen at $frozen UTC)"
