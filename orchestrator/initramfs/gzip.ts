@@ -5,15 +5,16 @@ import { constants, gzipSync } from "node:zlib";
 export const GZIP_OS_UNIX = 3;
 
 /**
- * gzip at level 6 with no file name, no comment, mtime 0 and the OS byte fixed to Unix.
- * Level 6 is zlib's default: on the OpenRC initramfs it is within 0.5 % of level 9's size and
- * markedly faster, and this runs after every edit under config/files.
+ * gzip at level 4 with no file name, no comment, mtime 0 and the OS byte fixed to Unix.
+ * This runs after every edit under config/files: on the OpenRC initramfs (5.7 MB of cpio),
+ * level 4 takes about two thirds of level 6's time (zlib's default, itself within 0.5 % of
+ * level 9's size) for 1.4 % more bytes (3.06 MB against 3.02 MB); level 1 would add 5 %.
  * Equal input gives equal output for a given Node.js build: the deflate stream comes
  * from the zlib bundled with Node.js, so another Node.js release may compress differently.
  */
 export function gzipDeterministic(data: Uint8Array): Buffer {
   const out = gzipSync(data, {
-    level: 6,
+    level: 4,
     windowBits: 15,
     memLevel: 8,
     strategy: constants.Z_DEFAULT_STRATEGY,

@@ -14,7 +14,7 @@ describe("gzipDeterministic", () => {
     expect(Buffer.compare(first, second)).toBe(0);
   });
 
-  it("writes no name or flags, mtime 0, XFL 0 (level 6) and the Unix OS byte", () => {
+  it("writes no name or flags, mtime 0, XFL 0 (levels 2 to 8) and the Unix OS byte", () => {
     const header = gzipDeterministic(input).subarray(0, 10);
     expect([...header]).toEqual([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, GZIP_OS_UNIX]);
   });
