@@ -37,11 +37,14 @@ export async function artifactDigests(dir: string): Promise<Record<string, FileD
 interface ArtifactRecord {
   durationMs?: unknown;
   createdAt?: unknown;
+  /** The digests the artifact store recorded when the stage finished (the same files artifactDigests reads). */
+  outputs?: Record<string, FileDigest>;
 }
 
 /**
  * One record per stage. An artifact is immutable under its key, so digests a previous
- * metadata.json recorded for the same key are reused instead of hashing again.
+ * metadata.json (or the artifact's own meta.json, written when it finished) recorded are reused
+ * instead of hashing again.
  */
 export async function stageRecords(stages: readonly StageFact[], previous: BuildMetadata | null): Promise<StageRecord[]> {
   const records: StageRecord[] = [];
@@ -56,7 +59,7 @@ export async function stageRecords(stages: readonly StageFact[], previous: Build
       action: ran ? "ran" : stage.action === "pulled" ? "pulled" : "cached",
       durationMs: ran ? Math.round(stage.durationMs) : (recorded ?? known?.durationMs ?? 0),
       ranAt: typeof meta.createdAt === "string" ? meta.createdAt : (known?.ranAt ?? null),
-      outputs: !ran && known !== undefined ? known.outputs : await artifactDigests(stage.dir),
+      outputs: !ran && known !== undefined ? known.outputs : typeof meta.outputs === "object" && meta.outputs !== null ? meta.outputs : await artifactDigests(stage.dir),
     });
   }
   return records;
