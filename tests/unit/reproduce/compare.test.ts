@@ -57,7 +57,7 @@ describe("archive listings", () => {
   it("lists the files that differ inside two initramfs images", async () => {
     const dir = await mkdtemp(join(tmpdir(), "levitate-reproduce-"));
     const write = async (name: string, manifest: Manifest) => {
-      await writeFile(join(dir, name), gzipDeterministic(writeCpio(manifest)));
+      await writeFile(join(dir, name), await gzipDeterministic(writeCpio(manifest)));
       return join(dir, name);
     };
     const text = (s: string) => new TextEncoder().encode(s);
