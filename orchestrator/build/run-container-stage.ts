@@ -1,4 +1,5 @@
 // Runs one container stage as its invocation says: files and source in, the script under NetworkMode none, /out back.
+import { randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
@@ -70,6 +71,9 @@ export function stageContainer(options: Omit<RunContainerStageOptions, "engine" 
   const work = invocation.buildTree ? workVolumeName(options.volumePrefix, invocation.name, options.toolchainKey) : null;
   const spec: ContainerSpec = {
     image: options.toolchainTag,
+    // Named after its project (the volume prefix) and stage, so `docker ps` (and whoever looks for
+    // this project's containers) can tell, also for a stage that mounts no volume of the project.
+    name: `${options.volumePrefix}-stage-${invocation.name}-${randomBytes(4).toString("hex")}`,
     cmd: [...STAGE_COMMAND],
     env: { ...invocation.env, JOBS: String(options.jobs) },
     network: "none",

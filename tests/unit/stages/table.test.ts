@@ -32,7 +32,7 @@ describe("the stage table", () => {
     }
   });
 
-  it("mounts the cache volumes (and labels the tree) only for stages that keep a build tree; the iso stage keeps none", () => {
+  it("names each stage container after its project; mounts the cache volumes (and labels the tree) only for stages that keep a build tree, which the iso stage does not", () => {
     const trees: Record<string, boolean> = {};
     for (const invocation of invocationsFor(configFixture(), "openrc", REPO)) {
       if (invocation.where === "host") continue;
@@ -41,6 +41,7 @@ describe("the stage table", () => {
       const volumes = (spec.mounts ?? []).map((m) => m.target);
       expect(volumes, invocation.name).toEqual(invocation.buildTree ? ["/sources", "/work", "/ccache"] : []);
       expect(spec.labels?.["levitate-docker.work"], invocation.name).toBe(invocation.buildTree ? `lv-work-${invocation.name}-tk` : undefined);
+      expect(spec.name, invocation.name).toMatch(new RegExp(`^lv-stage-${invocation.name}-[0-9a-f]{8}$`));
     }
     expect(trees).toEqual({ busybox: true, openrc: true, linux: true, iso: false });
   });
