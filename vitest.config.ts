@@ -1,7 +1,9 @@
 import { defineConfig } from "vitest/config";
 
 // Three projects: fast unit tests (default), integration tests against a real
-// Docker engine, and end-to-end tests that build and boot LevitateOS.
+// Docker engine, and end-to-end tests that build and boot LevitateOS. The last two
+// build only in throwaway project copies; test-run.ts fails the run if out/ changed.
+const testRun = ["tests/helpers/test-run.ts"];
 export default defineConfig({
   test: {
     projects: [
@@ -19,6 +21,7 @@ export default defineConfig({
           testTimeout: 300_000,
           hookTimeout: 900_000,
           fileParallelism: false,
+          globalSetup: testRun,
         },
       },
       {
@@ -28,6 +31,7 @@ export default defineConfig({
           testTimeout: 1_800_000,
           hookTimeout: 1_800_000,
           fileParallelism: false,
+          globalSetup: testRun,
         },
       },
     ],

@@ -1,15 +1,16 @@
 // A real build's supply-chain records: metadata.json and the SBOM validate, the toolchain image matches its lock; reproduce (opt-in) proves the build.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEngine } from "../../orchestrator/docker/engine.js";
 import { readPackageLock } from "../../orchestrator/lock/package-lock-file.js";
 import { metadataProblems } from "../../orchestrator/metadata/metadata-schema.js";
 import type { BuildMetadata } from "../../orchestrator/metadata/metadata-schema.js";
-import { REPO, explain, runCli } from "../helpers/cli.js";
+import { REPO, explain } from "../helpers/cli.js";
+import { MINIMAL_OFFLINE } from "../helpers/minimal-build.js";
+import { copyProject } from "../helpers/project-copy.js";
+import type { ProjectCopy } from "../helpers/project-copy.js";
 import { cyclonedxProblems } from "../helpers/sbom-validate.js";
-
-const BUILD = ["build", "--minimal", "--profile", "offline"];
 
 function strings(value: unknown): string[] {
   if (typeof value === "string") return [value];
@@ -19,20 +20,27 @@ function strings(value: unknown): string[] {
 }
 
 describe("supply chain, minimal flavour, offline profile", () => {
+  // Its own throwaway copy of the project (the shared artifact cache), built from its directory as a user would.
+  let project: ProjectCopy;
+  beforeAll(async () => {
+    project = await copyProject("supply-chain-e2e", { sharedCache: true });
+  });
+  afterAll(async () => project?.dispose());
+
   it("writes a metadata.json and an SBOM that validate, and the toolchain image holds exactly its lock", async () => {
-    const built = await runCli(BUILD);
+    const built = await project.cli(["build", ...MINIMAL_OFFLINE]);
     expect(built.exitCode, explain(built)).toBe(0);
 
-    const metadata = JSON.parse(await readFile(join(REPO, "out", "metadata.json"), "utf8")) as BuildMetadata;
+    const metadata = JSON.parse(await readFile(join(project.out, "metadata.json"), "utf8")) as BuildMetadata;
     expect(metadataProblems(metadata)).toEqual([]);
     expect(metadata.reproduce.command).toBe("levitate-docker build --profile offline --minimal");
     const home = process.env.HOME ?? "/root";
-    const hostPaths = strings(metadata).filter((s) => s.startsWith("/") || s.includes(REPO.replace(/\/$/, "")) || (home.length > 1 && s.includes(home)));
+    const hostPaths = strings(metadata).filter((s) => s.startsWith("/") || s.includes(REPO.replace(/\/$/, "")) || s.includes(project.dir) || (home.length > 1 && s.includes(home)));
     expect(hostPaths).toEqual([]);
     for (const stage of metadata.stages) expect(stage.durationMs, `${stage.name} (${stage.action})`).toBeGreaterThan(0);
     expect(metadata.kernel?.release).toMatch(/^\d+\.\d+\.\d+/);
 
-    const sbomText = await readFile(join(REPO, "out", "sbom.cdx.json"), "utf8");
+    const sbomText = await readFile(join(project.out, "sbom.cdx.json"), "utf8");
     expect(await cyclonedxProblems(sbomText)).toBeNull();
     const sbom = JSON.parse(sbomText) as { metadata: { component: { hashes: { content: string }[] } }; components: { name: string; properties?: { name: string; value: string }[] }[] };
     expect(sbom.metadata.component.hashes[0]!.content).toBe(metadata.outputs["levitate.iso"]!.sha256);
@@ -57,7 +65,7 @@ describe("supply chain, minimal flavour, offline profile", () => {
   // Opt-in (LEVITATE_E2E_REPRODUCE=1): a second cold build of every stage, kernel included (about
   // 10 minutes on an idle 2-core machine, far more on a busy one).
   it.runIf(process.env.LEVITATE_E2E_REPRODUCE === "1")("reproduce rebuilds it from scratch (cold kernel) and finds every output byte-identical", async () => {
-    const result = await runCli(["reproduce", "out/metadata.json", "--plain"], { timeoutMs: 2_400_000 });
+    const result = await project.cli(["reproduce", "out/metadata.json", "--plain"], { timeoutMs: 2_400_000 });
     expect(result.exitCode, explain(result)).toBe(0);
     expect(result.stdout).toMatch(/reproduced: all \d+ outputs are byte-identical/);
     expect(result.stdout).not.toContain("DIFFERS");

@@ -12,10 +12,13 @@ export interface CliResult {
   readonly durationMs: number;
 }
 
-export async function runCli(
-  args: readonly string[],
-  options: { cwd?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {},
-): Promise<CliResult> {
+export interface CliOptions {
+  readonly cwd?: string;
+  readonly env?: Record<string, string | undefined>;
+  readonly timeoutMs?: number;
+}
+
+export async function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
   const started = Date.now();
   const result = await execa("node", [BIN, ...args], {
     cwd: options.cwd ?? REPO,

@@ -7,11 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chooseAccelerator } from "../../../orchestrator/vm/accel.js";
 import { canaryBoot } from "../../../orchestrator/vm/kvm-canary.js";
 import { LABEL_TOOL } from "../../../orchestrator/docker/types.js";
-import { SKIP_NO_KERNEL, announceSkip, engine, kernelFiles, runnerImage } from "./vm-fixtures.js";
+import { engine, kernelFiles, runnerImage } from "./vm-fixtures.js";
 
 const files = kernelFiles();
 
-describe.skipIf(announceSkip(files === null ? SKIP_NO_KERNEL : null))("accelerator detection (real engine)", () => {
+describe("accelerator detection (real engine)", () => {
   let image: string;
   let cacheRoot: string;
   beforeAll(async () => {
@@ -23,7 +23,7 @@ describe.skipIf(announceSkip(files === null ? SKIP_NO_KERNEL : null))("accelerat
   });
 
   it("the canary sees the kernel's first line under TCG and stops at once", async () => {
-    const result = await canaryBoot({ engine, runnerImage: image, kernel: files!.kernel, accel: "tcg", deadlineMs: 30_000 });
+    const result = await canaryBoot({ engine, runnerImage: image, kernel: files.kernel, accel: "tcg", deadlineMs: 30_000 });
     expect(result.printed, result.output).toBe(true);
     expect(result.output).toMatch(/Linux version \d/);
     expect(result.elapsedMs).toBeLessThan(30_000);
@@ -34,7 +34,7 @@ describe.skipIf(announceSkip(files === null ? SKIP_NO_KERNEL : null))("accelerat
     const result = await canaryBoot({
       engine,
       runnerImage: image,
-      kernel: files!.kernel,
+      kernel: files.kernel,
       accel: "tcg",
       deadlineMs: 6_000,
       append: "console=tty0 loglevel=0 panic=0",
@@ -47,7 +47,7 @@ describe.skipIf(announceSkip(files === null ? SKIP_NO_KERNEL : null))("accelerat
   });
 
   it("auto picks an accelerator with a reason, caches it per engine, and rechecks on request", async () => {
-    const options = { engine, requested: "auto" as const, runnerImage: image, canaryKernel: files!.kernel, cacheRoot };
+    const options = { engine, requested: "auto" as const, runnerImage: image, canaryKernel: files.kernel, cacheRoot };
     const first = await chooseAccelerator(options);
     expect(first.cached).toBe(false);
     expect(first.reason).not.toBe("");

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { LABEL_ROLE, LABEL_TOOL } from "../../../orchestrator/docker/types.js";
 import { runInteractive } from "../../../orchestrator/vm/run-interactive.js";
 import type { InteractiveInput } from "../../../orchestrator/vm/run-interactive.js";
-import { SKIP_NO_ISO, announceSkip, bootFiles, engine, runnerImage } from "./vm-fixtures.js";
+import { bootFiles, engine, runnerImage } from "./vm-fixtures.js";
 
 const boot = bootFiles();
 
@@ -29,13 +29,13 @@ async function until(what: string, test: () => boolean, poke: () => void, timeou
   }
 }
 
-describe.skipIf(announceSkip(boot === null ? SKIP_NO_ISO : null))("runInteractive (real engine, TCG)", () => {
+describe("runInteractive (real engine, TCG)", () => {
   let image: string;
   beforeAll(async () => {
     image = await runnerImage();
   });
   const session = (t: ReturnType<typeof terminal>) =>
-    runInteractive({ engine, vm: { runnerImage: image, boot: boot!, accel: "tcg", memory: "256M", cpus: 1, uefi: false }, stdin: t.stdin, stdout: t.stdout });
+    runInteractive({ engine, vm: { runnerImage: image, boot, accel: "tcg", memory: "256M", cpus: 1, uefi: false }, stdin: t.stdin, stdout: t.stdout });
   const vms = async () => (await engine.containers.list({ [LABEL_TOOL]: "1", [LABEL_ROLE]: "vm" })).map((c) => c.name);
 
   it("passes keystrokes through, quits on Ctrl-], restores the terminal and removes the VM", async () => {

@@ -1,4 +1,14 @@
-// What the VM integration tests boot and run on: the real runner image and a built ISO or kernel, found or skipped loudly.
+// What the VM integration tests boot and run on: the real runner image and a minimal ISO built for the importing test file.
+//
+// Importing this module builds the minimal flavour (offline profile) in a throwaway project copy of its own
+// (tests/helpers/minimal-build.ts; under a second when the shared artifact cache holds the kernel and BusyBox).
+// Nothing is read from the repository's out/ and nothing depends on what another test left behind; a failed
+// build fails the importing file (no skip). The copy and its volumes are removed when the run ends.
+//
+//   const boot = bootFiles();                     // VmBootFiles { kind: "iso", iso } for startVm / bootTest / runInteractive
+//   const { kernel, initramfs } = kernelFiles();  // the same build's bzImage and initramfs (direct kernel boot, KVM canary)
+//   const image = await runnerImage();            // the QEMU runner image (built once if absent)
+//   engine                                        // a client of the real engine
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -11,38 +21,32 @@ import { ensureImage } from "../../../orchestrator/toolchain/ensure-image.js";
 import { runnerRecipe } from "../../../orchestrator/toolchain/recipes.js";
 import type { VmBootFiles } from "../../../orchestrator/vm/vm-spec.js";
 import { REPO } from "../../helpers/cli.js";
+import { buildMinimal } from "../../helpers/minimal-build.js";
 
 export const engine: Engine = createEngine();
 
-/** A bzImage + initramfs (LEVITATE_TEST_KERNEL/LEVITATE_TEST_INITRAMFS, else out/), or null. */
-export function kernelFiles(): { kernel: string; initramfs: string } | null {
-  const kernel = process.env["LEVITATE_TEST_KERNEL"] ?? join(REPO, "out", "bzImage");
-  const initramfs = process.env["LEVITATE_TEST_INITRAMFS"] ?? join(REPO, "out", "initramfs.cpio.gz");
-  return existsSync(kernel) && existsSync(initramfs) ? { kernel, initramfs } : null;
+const build = await buildMinimal("vm");
+
+/** The bzImage and initramfs of this file's build. */
+export function kernelFiles(): { kernel: string; initramfs: string } {
+  return { kernel: build.bzImage, initramfs: build.initramfs };
 }
 
-/** LEVITATE_TEST_ISO, else out/levitate.iso, or null. */
-export function isoFile(): string | null {
-  const iso = process.env["LEVITATE_TEST_ISO"] ?? join(REPO, "out", "levitate.iso");
-  return existsSync(iso) ? iso : null;
+/** The ISO of this file's build. */
+export function isoFile(): string {
+  return build.iso;
 }
 
-/** The ISO when there is one, else a direct kernel boot, else null. */
-export function bootFiles(): VmBootFiles | null {
-  const iso = isoFile();
-  if (iso !== null) return { kind: "iso", iso };
-  const k = kernelFiles();
-  return k === null ? null : { kind: "kernel", ...k, append: "console=ttyS0 panic=-1" };
+/** The ISO of this file's build, as a VM boots it. */
+export function bootFiles(): VmBootFiles {
+  return { kind: "iso", iso: build.iso };
 }
 
-export const SKIP_NO_ISO =
-  "SKIPPED: no LevitateOS build to boot. Run `levitate-docker build` (out/levitate.iso) or set LEVITATE_TEST_ISO, or LEVITATE_TEST_KERNEL + LEVITATE_TEST_INITRAMFS.";
-export const SKIP_NO_KERNEL = "SKIPPED: no bzImage to boot. Run `levitate-docker build` (out/bzImage) or set LEVITATE_TEST_KERNEL + LEVITATE_TEST_INITRAMFS.";
+/** Kept for suites written when a build could be missing; bootFiles() now always has one, so nothing skips for that. */
+export const SKIP_NO_ISO = "SKIPPED: no LevitateOS build to boot";
 
-/** Say why a suite is skipped, once, where a CI log shows it. */
+/** Says why a suite is skipped, once, where a CI log shows it; true when it is. */
 export function announceSkip(message: string | null): boolean {
-  // CI builds before these run: there a missing build is a failure, not a reason to skip.
-  if (message !== null && process.env["LEVITATE_REQUIRE_BOOT"] === "1") throw new Error(`LEVITATE_REQUIRE_BOOT=1: ${message}`);
   if (message !== null) console.warn(message);
   return message !== null;
 }
@@ -54,7 +58,7 @@ export function runnerImage(): Promise<string> {
   runner ??= (async () => {
     const fromEnv = process.env["LEVITATE_TEST_RUNNER_IMAGE"];
     if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
-    const config = await loadConfig({ cwd: REPO, profile: "offline" });
+    const config = await loadConfig({ cwd: build.project.dir, profile: "offline", env: { ...process.env, ...build.project.env } });
     const recipe = await runnerRecipe(config);
     await ensureImage(engine, recipe);
     return recipe.tag;

@@ -7,7 +7,7 @@ import { UserError } from "../../../orchestrator/errors/errors.js";
 import { createDisk, listDisks, removeDisk } from "../../../orchestrator/vm/disks.js";
 import type { ExecResult } from "../../../orchestrator/vm/serial-console.js";
 import { findVm, listVms, startVm } from "../../../orchestrator/vm/vm.js";
-import { SKIP_NO_ISO, announceSkip, bootFiles, compiledOrchestrator, engine, removeCompiled, runnerImage } from "./vm-fixtures.js";
+import { bootFiles, compiledOrchestrator, engine, removeCompiled, runnerImage } from "./vm-fixtures.js";
 
 const boot = bootFiles();
 const A = "itest-a";
@@ -36,10 +36,10 @@ async function cleanUp(): Promise<void> {
   }
 }
 
-describe.skipIf(announceSkip(boot === null ? SKIP_NO_ISO : null))("named VMs (real engine, TCG)", () => {
+describe("named VMs (real engine, TCG)", () => {
   let image: string;
   const start = (name: string, disk?: string) =>
-    startVm(engine, { runnerImage: image, name, boot: boot!, accel: "tcg", memory: "256M", cpus: 1, uefi: false, ...(disk ? { disk } : {}) });
+    startVm(engine, { runnerImage: image, name, boot, accel: "tcg", memory: "256M", cpus: 1, uefi: false, ...(disk ? { disk } : {}) });
 
   beforeAll(async () => {
     image = await runnerImage();
