@@ -60,7 +60,10 @@ export async function copyProject(label: string, options: { sharedCache?: boolea
     cli: (args, cliOptions = {}) => runCli(args, { ...cliOptions, cwd: dir, env: { ...env, ...cliOptions.env } }),
     dispose: async () => {
       await rm(dir, { recursive: true, force: true });
-      await removeVolumesWithPrefix(createEngine(), volumePrefix);
+      // An engine a test stopped on purpose is no reason to fail here: the run's end removes the volumes again.
+      await removeVolumesWithPrefix(createEngine(), volumePrefix).catch((error: unknown) =>
+        console.warn(`copyProject(${label}): volumes ${volumePrefix}-* not removed yet: ${String(error)}`),
+      );
     },
   };
 }
