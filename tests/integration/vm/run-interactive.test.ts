@@ -1,7 +1,7 @@
 // `run --term` against the real engine: keys reach the guest, Ctrl-] leaves, poweroff ends the session, the TTY is restored.
 import { PassThrough } from "node:stream";
 import { beforeAll, describe, expect, it } from "vitest";
-import { LABEL_ROLE, LABEL_TOOL } from "../../../orchestrator/docker/types.js";
+import { LABEL_ROLE, LABEL_RUN, LABEL_TOOL } from "../../../orchestrator/docker/types.js";
 import { runInteractive } from "../../../orchestrator/vm/run-interactive.js";
 import type { InteractiveInput } from "../../../orchestrator/vm/run-interactive.js";
 import { bootFiles, engine, runnerImage } from "./vm-fixtures.js";
@@ -36,7 +36,8 @@ describe("runInteractive (real engine, TCG)", () => {
   });
   const session = (t: ReturnType<typeof terminal>) =>
     runInteractive({ engine, vm: { runnerImage: image, boot, accel: "tcg", memory: "256M", cpus: 1, uefi: false }, stdin: t.stdin, stdout: t.stdout });
-  const vms = async () => (await engine.containers.list({ [LABEL_TOOL]: "1", [LABEL_ROLE]: "vm" })).map((c) => c.name);
+  // This process's VMs only: the engine may be shared with other builds and tests that start their own.
+  const vms = async () => (await engine.containers.list({ [LABEL_TOOL]: "1", [LABEL_ROLE]: "vm", [LABEL_RUN]: engine.runId })).map((c) => c.name);
 
   it("passes keystrokes through, quits on Ctrl-], restores the terminal and removes the VM", async () => {
     const before = await vms();
