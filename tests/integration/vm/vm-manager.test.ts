@@ -10,10 +10,12 @@ import { findVm, listVms, startVm } from "../../../orchestrator/vm/vm.js";
 import { bootFiles, compiledOrchestrator, engine, removeCompiled, runnerImage } from "./vm-fixtures.js";
 
 const boot = bootFiles();
-const A = "itest-a";
-const B = "itest-b";
-const DISK = "itest-disk";
-const BLANK = "itest-blank";
+// Names of this process only, so a parallel run on the same engine never meets (or cleans up) these VMs and disks.
+const RUN = `itest-${process.pid.toString(36)}`;
+const A = `${RUN}-a`;
+const B = `${RUN}-b`;
+const DISK = `${RUN}-disk`;
+const BLANK = `${RUN}-blank`;
 
 /** Finds the VM and runs a command in it from a fresh node process, as a later `levitate-docker vm exec` would. */
 async function execElsewhere(name: string, command: string): Promise<ExecResult> {
@@ -30,7 +32,7 @@ async function execElsewhere(name: string, command: string): Promise<ExecResult>
 }
 
 async function cleanUp(): Promise<void> {
-  for (const vm of await listVms(engine)) if (vm.name.startsWith("itest-")) await (await findVm(engine, vm.name)).stop(5000);
+  for (const vm of await listVms(engine)) if (vm.name === A || vm.name === B) await (await findVm(engine, vm.name)).stop(5000);
   for (const disk of await listDisks({ engine, runnerImage: await runnerImage() })) {
     if (disk.name === DISK || disk.name === BLANK) await removeDisk({ engine, runnerImage: await runnerImage(), name: disk.name });
   }
@@ -45,7 +47,7 @@ describe("named VMs (real engine, TCG)", () => {
     image = await runnerImage();
     await compiledOrchestrator();
   });
-  // Each test starts from no itest VMs or disks, even after an earlier failure.
+  // Each test starts from none of these VMs or disks, even after an earlier failure.
   beforeEach(cleanUp);
   afterAll(async () => {
     await cleanUp();
@@ -57,7 +59,7 @@ describe("named VMs (real engine, TCG)", () => {
     await start(B);
     await expect(start(A)).rejects.toThrow(new UserError(`a VM named ${A} already exists (running); pick another name or remove it with \`levitate-docker vm stop ${A}\``));
     const status = await listVms(engine);
-    expect(status.filter((v) => v.name.startsWith("itest-")).map((v) => [v.name, v.running, v.accel])).toEqual([
+    expect(status.filter((v) => v.name.startsWith(`${RUN}-`)).map((v) => [v.name, v.running, v.accel])).toEqual([
       [A, true, "tcg"],
       [B, true, "tcg"],
     ]);
@@ -76,7 +78,7 @@ describe("named VMs (real engine, TCG)", () => {
 
     expect(await (await findVm(engine, A)).stop(60_000)).toEqual({ how: "poweroff" });
     expect(await (await findVm(engine, B)).stop(60_000)).toEqual({ how: "poweroff" });
-    expect((await listVms(engine)).filter((v) => v.name.startsWith("itest-"))).toEqual([]);
+    expect((await listVms(engine)).filter((v) => v.name.startsWith(`${RUN}-`))).toEqual([]);
     await expect(findVm(engine, A)).rejects.toThrow(`there is no VM named ${A}`);
   });
 
