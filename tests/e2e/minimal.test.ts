@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEngine } from "../../orchestrator/docker/engine.js";
 import { LABEL_TOOL } from "../../orchestrator/docker/types.js";
+import { LABEL_OWNER, parseOwner } from "../../orchestrator/ownership/owner.js";
 import { explain } from "../helpers/cli.js";
 import { MINIMAL_OFFLINE } from "../helpers/minimal-build.js";
 import { copyProject } from "../helpers/project-copy.js";
@@ -36,9 +37,14 @@ describe("minimal flavour, offline profile", () => {
     expect(tested.stdout).toMatch(/^boot timeline:$/m);
     expect(tested.stdout).toMatch(/^ {2}kernel \(to starting \/init\) +\d+\.\d\d s$/m);
 
-    // Nothing left behind by these two commands: stage containers and the test VM are removed.
+    // Nothing left behind by these two commands: stage containers and the test VM (owned by their processes) are removed.
+    // Only theirs: the engine may be shared with other builds and tests that run containers of their own.
     const engine = createEngine();
-    const left = (await engine.containers.list({ [LABEL_TOOL]: "1" }, { all: true })).filter((c) => c.created >= since);
+    const ours = new Set([built.pid ?? -1, tested.pid ?? -1]);
+    expect(ours.has(-1)).toBe(false);
+    const left = (await engine.containers.list({ [LABEL_TOOL]: "1" }, { all: true })).filter(
+      (c) => c.created >= since && ours.has(parseOwner(c.labels[LABEL_OWNER])?.pid ?? -1),
+    );
     expect(left.map((c) => c.name)).toEqual([]);
   });
 

@@ -10,6 +10,8 @@ export interface CliResult {
   readonly stdout: string;
   readonly stderr: string;
   readonly durationMs: number;
+  /** The CLI process's pid (what its containers' owner label names). */
+  readonly pid?: number;
 }
 
 export interface CliOptions {
@@ -20,18 +22,20 @@ export interface CliOptions {
 
 export async function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
   const started = Date.now();
-  const result = await execa("node", [BIN, ...args], {
+  const child = execa("node", [BIN, ...args], {
     cwd: options.cwd ?? REPO,
     env: { CI: "true", ...options.env },
     reject: false,
     timeout: options.timeoutMs ?? 1_500_000,
     stdin: "ignore",
   });
+  const result = await child;
   return {
     exitCode: result.exitCode ?? -1,
     stdout: String(result.stdout),
     stderr: String(result.stderr),
     durationMs: Date.now() - started,
+    ...(child.pid === undefined ? {} : { pid: child.pid }),
   };
 }
 
