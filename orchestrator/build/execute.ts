@@ -66,9 +66,13 @@ export async function executePlan(options: ExecuteOptions): Promise<StageOutcome
       if (started !== 0) reporter.info(`toolchain image built in ${((Date.now() - started) / 1000).toFixed(1)}s`);
     })());
 
-  // The engine and the toolchain image are made ready while host stages (the initramfs) run, not after.
+  // The engine, the toolchain image and the container stage runner (tar streams) are made ready
+  // while host stages (the initramfs) run, not after them.
   const firstContainerStage = plan.stages.find((s) => s.action === "run" && s.invocation.where === "container");
-  if (firstContainerStage !== undefined) ensureToolchain(firstContainerStage.name).catch(() => undefined);
+  if (firstContainerStage !== undefined) {
+    ensureToolchain(firstContainerStage.name).catch(() => undefined);
+    import("./run-container-stage.js").catch(() => undefined);
+  }
 
   for (const stage of plan.stages) {
     if (stage.action === "cached") {
