@@ -107,16 +107,24 @@ export class SerialConsole {
   async waitForShell(timeoutMs: number): Promise<void> {
     let pressedAt = 0;
     let chunksAtPress = -1;
+    let promptSincePress = false;
     await this.until("shell prompt", timeoutMs, () => {
       const now = Date.now();
+      const quiet = now - this.lastDataAt >= QUIET_MS;
+      const atPrompt = this.prompt.test(this.text);
+      const freshOutput = chunksAtPress >= 0 && this.chunks > chunksAtPress;
       // A prompt printed after our Enter (not an old one), with nothing after it for a moment.
-      if (chunksAtPress >= 0 && this.chunks > chunksAtPress && now - this.lastDataAt >= QUIET_MS && this.prompt.test(this.text)) {
+      if (freshOutput && quiet && atPrompt) {
         this.cursor = this.text.length;
         return true;
       }
-      if (now - pressedAt >= ENTER_EVERY_MS) {
+      if (freshOutput && atPrompt) promptSincePress = true;
+      // A prompt came, then a late kernel or daemon line buried it: the shell is up, so ask it
+      // for a fresh prompt as soon as that output ends, not at the next regular press.
+      if (now - pressedAt >= ENTER_EVERY_MS || (promptSincePress && quiet && !atPrompt)) {
         pressedAt = now;
         chunksAtPress = this.chunks;
+        promptSincePress = false;
         this.write("\n");
       }
       return false;

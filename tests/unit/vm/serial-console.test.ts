@@ -1,6 +1,6 @@
 // The serial console driver against a fake ash: echo, CRLF, escapes, chunked output, exit codes, timeouts.
 import { PassThrough } from "node:stream";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { ConsoleClosedError, ConsoleTimeoutError, SerialConsole } from "../../../orchestrator/vm/serial-console.js";
 import { ConsoleTextDecoder, plainText } from "../../../orchestrator/vm/console-text.js";
 import { FakeShell } from "../../helpers/fake-shell.js";
@@ -40,6 +40,32 @@ describe("SerialConsole", () => {
     setTimeout(() => shell.start(), 200);
     await console.waitForShell(5000);
     expect(console.transcript).toMatch(/# $/);
+  });
+
+  it("asks again at once when a late line buries the first prompt, instead of waiting for the next regular Enter", async () => {
+    vi.useFakeTimers();
+    try {
+      const output = new PassThrough();
+      const input = new PassThrough();
+      const console = new SerialConsole({ output, input });
+      let presses = 0;
+      input.on("data", (data: Buffer) => {
+        presses += data.toString().split("\n").length - 1;
+        if (presses === 2) output.write("\n~ # ");
+      });
+      let found = false;
+      void console.waitForShell(5000).then(() => (found = true));
+      output.write("~ # ");
+      await vi.advanceTimersByTimeAsync(20);
+      output.write("\nudhcpc: lease obtained\n");
+      // The regular re-press would come 1.5 s after the first one; this one follows the late line's quiet time.
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(presses).toBe(2);
+      expect(found).toBe(true);
+      expect(console.transcript).toMatch(/lease obtained\n\n~ # $/);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("runs commands and returns output without the echo, CRs or the prompt", async () => {
