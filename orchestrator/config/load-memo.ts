@@ -1,6 +1,6 @@
 // An unchanged project skips YAML and schema work: a resolved config is remembered with the stat of every file it was read from.
 import { readdirSync, statSync } from "node:fs";
-import { readFile, stat } from "node:fs/promises";
+import { readdir, readFile, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sha256 } from "../hash/sha256.js";
@@ -47,7 +47,20 @@ export async function loadConfigRemembered(options: LoadConfigOptions & { readon
     watched[path] = signature(info);
   }
   await writeFileAtomic(file, JSON.stringify({ request, watched, config } satisfies Memo)).catch(() => undefined);
+  await forgetUnused(memoDir);
   return config;
+}
+
+/** A memo not used for this long (its project moved, a test's throwaway copy) is removed when another is written. */
+export const MEMO_UNUSED_MS = 14 * 24 * 3600 * 1000;
+
+async function forgetUnused(memoDir: string): Promise<void> {
+  const cutoff = Date.now() - MEMO_UNUSED_MS;
+  for (const name of await readdir(memoDir).catch(() => [] as string[])) {
+    const path = join(memoDir, name);
+    const info = await stat(path).catch(() => null);
+    if (info !== null && info.atimeMs < cutoff && info.mtimeMs < cutoff) await rm(path, { force: true }).catch(() => undefined);
+  }
 }
 
 /** Every file whose bytes or presence the load depended on. */

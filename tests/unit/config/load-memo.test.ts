@@ -1,6 +1,6 @@
 // The load memo: an unchanged project gets the remembered config; any change to a file the load read, or to the request, loads again.
 import { existsSync } from "node:fs";
-import { readdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../../orchestrator/config/load.js";
@@ -80,5 +80,20 @@ describe("loadConfigRemembered", () => {
     const config = await remembered("small");
     expect(config.hostname).toBe("testhost");
     expect(await memoConfig()).toBeNull();
+  });
+
+  it("removes memos nobody used for two weeks when it writes one", async () => {
+    await mkdir(memoDir, { recursive: true });
+    const stale = join(memoDir, "0123456789abcdef0123456789abcdef.json");
+    const fresh = join(memoDir, "fedcba9876543210fedcba9876543210.json");
+    await writeFile(stale, "{}");
+    await writeFile(fresh, "{}");
+    const old = new Date(Date.now() - 15 * 24 * 3600 * 1000);
+    await utimes(stale, old, old);
+    await ageEverything();
+    await remembered("small");
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(fresh)).toBe(true);
+    expect((await readdir(memoDir)).length).toBe(2);
   });
 });
