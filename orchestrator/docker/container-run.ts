@@ -77,41 +77,50 @@ export async function runToEnd(
 /** How long a still-running engine may take to answer a ping before it counts as gone. */
 const PING_TIMEOUT_MS = 10_000;
 
+/** Errors that mean nothing listens at the engine's address any more (or it does not answer). */
+const GONE = new Set(["ENOENT", "ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENOTCONN", "NO_ANSWER"]);
+
 /**
  * null while the engine answers; else what went wrong, naming the engine. A stopping dockerd first
  * closes its socket, then stops its containers, yet keeps serving connections already open: so the
- * check opens a new connection (as the next command would) before it pings.
+ * check opens a new connection (as the next command would) before it pings. Only a connection that
+ * fails (or no answer) counts: any other error says nothing about the engine, so the run's own
+ * failure stands.
  */
 export async function engineLoss(docker: Docker, endpoint: string): Promise<string | null> {
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
-      freshConnection(docker.modem as ModemAddress).then(() => docker.ping()),
-      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${PING_TIMEOUT_MS / 1000} s`)), PING_TIMEOUT_MS))),
+      freshConnection(docker.modem as Modem).then(() => docker.ping()),
+      new Promise((_, reject) => (timer = setTimeout(() => reject(Object.assign(new Error("no answer"), { code: "NO_ANSWER" })), PING_TIMEOUT_MS))),
     ]);
     return null;
   } catch (error) {
-    const { code, message } = error as NodeJS.ErrnoException;
-    const why = code === "ENOENT" ? "its socket is gone" : code === "ECONNREFUSED" ? "connection refused" : (code ?? message);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === undefined || !GONE.has(code)) return null;
+    const why = code === "ENOENT" ? "its socket is gone" : code === "ECONNREFUSED" ? "connection refused" : code === "NO_ANSWER" ? `no answer within ${PING_TIMEOUT_MS / 1000} s` : code;
     return `the Docker engine at ${endpoint} stopped answering (${why})`;
   } finally {
     clearTimeout(timer);
   }
 }
 
-interface ModemAddress {
-  readonly socketPath?: string;
+/** What docker-modem knows of the address; its socketPath may be a finder function, resolved by getSocketPath(). */
+interface Modem {
+  readonly socketPath?: unknown;
+  getSocketPath?(): Promise<string | undefined>;
   readonly host?: string;
   readonly port?: number | string;
   readonly protocol?: string;
 }
 
 /** Opens and closes a new connection to the engine's socket or TCP port (ssh endpoints: nothing to check here). */
-function freshConnection(modem: ModemAddress): Promise<void> {
+async function freshConnection(modem: Modem): Promise<void> {
+  const socketPath = typeof modem.getSocketPath === "function" ? await modem.getSocketPath() : typeof modem.socketPath === "string" ? modem.socketPath : undefined;
   const target: NetConnectOpts | null =
-    modem.socketPath !== undefined ? { path: modem.socketPath } : modem.protocol !== "ssh" && modem.host !== undefined ? { host: modem.host, port: Number(modem.port) } : null;
-  if (target === null) return Promise.resolve();
-  return new Promise((resolve, reject) => {
+    socketPath !== undefined ? { path: socketPath } : modem.protocol !== "ssh" && modem.host !== undefined ? { host: modem.host, port: Number(modem.port) } : null;
+  if (target === null) return;
+  await new Promise<void>((resolve, reject) => {
     const socket = createConnection(target, () => {
       socket.destroy();
       resolve();

@@ -30,6 +30,25 @@ describe("engineLoss", () => {
     }
   });
 
+  it("finds the socket through docker-modem's finder (the default engine's socketPath is a function)", async () => {
+    const socketPath = join(scratch, "found.sock");
+    const server = await pingServer(socketPath);
+    try {
+      const docker = new Docker({ socketPath });
+      const modem = docker.modem as unknown as { socketPath: unknown };
+      modem.socketPath = () => Promise.resolve(socketPath);
+      expect(await engineLoss(docker, "E")).toBeNull();
+    } finally {
+      server.close();
+    }
+  });
+
+  it("says nothing about the engine for an error that is not a lost connection", async () => {
+    const docker = new Docker({ socketPath: join(scratch, "odd.sock") });
+    (docker.modem as unknown as { getSocketPath: () => Promise<string> }).getSocketPath = () => Promise.reject(Object.assign(new TypeError("odd"), { code: "ERR_INVALID_ARG_TYPE" }));
+    expect(await engineLoss(docker, "E")).toBeNull();
+  });
+
   it("names the engine when its socket is gone", async () => {
     const socketPath = join(scratch, "gone.sock");
     expect(await engineLoss(new Docker({ socketPath }), `unix://${socketPath}`)).toBe(`the Docker engine at unix://${socketPath} stopped answering (its socket is gone)`);
