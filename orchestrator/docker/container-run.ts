@@ -34,12 +34,10 @@ export async function runToEnd(
   let helperRemoved: Promise<void> = Promise.resolve();
   let engineLost: string | null = null;
   try {
-    // The volumes change hands while the inputs upload (uploaded files are the user's already).
-    // Both settle before anything else happens, so a failure of one never leaves the other running.
-    const [uploaded, handed] = await Promise.allSettled([uploadInputs(container, options.inputs, spec), giveVolumesTo(docker, runId, spec, container)]);
-    if (handed.status === "fulfilled") helperRemoved = handed.value.removed;
-    if (uploaded.status === "rejected") throw uploaded.reason;
-    if (handed.status === "rejected") throw handed.reason;
+    // Inputs first, then the volumes change hands: an upload can create directories in a volume
+    // (a new source's /sources/<sha256>/), which the stage's user must own to rename the upload.
+    await uploadInputs(container, options.inputs, spec);
+    helperRemoved = (await giveVolumesTo(docker, runId, spec, container)).removed;
     const stream = await container.attach({ stream: true, stdout: true, stderr: true });
     const ended = demux(docker, stream, options.onOutput);
     if (options.signal?.aborted) killed.for = "cancel";
