@@ -82,7 +82,9 @@ export class ContainerLeases implements LeaseBackend {
     try {
       await (await this.connect()).getContainer(id).remove({ force: true });
     } catch (error) {
-      if (statusOf(error) !== 404) throw error;
+      // 409: its holder is removing it right now (a release racing the take-over); let that finish.
+      if (statusOf(error) === 409) await new Promise((resolve) => setTimeout(resolve, 200));
+      else if (statusOf(error) !== 404) throw error;
     }
   }
 }
