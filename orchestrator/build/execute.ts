@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { ResolvedConfig } from "../config/types.js";
-import type { Engine } from "../docker/types.js";
+import type { Engine, PreparedContainer } from "../docker/types.js";
 import { StageError } from "../errors/errors.js";
 import type { BuildPlan, PlannedStage } from "../plan/plan.js";
 import type { ProgressReporter } from "../progress/reporter.js";
@@ -74,37 +74,84 @@ export async function executePlan(options: ExecuteOptions): Promise<StageOutcome
     import("./run-container-stage.js").catch(() => undefined);
   }
 
-  for (const stage of plan.stages) {
-    if (stage.action === "cached") {
-      const dir = store.dir(stage.name, stage.key);
-      const meta = JSON.parse(await readFile(join(dir, "meta.json"), "utf8")) as ArtifactMeta;
-      const damage = await artifactDamage(dir, meta);
-      if (damage.length === 0) {
-        if (JSON.stringify(store.lastInputs(stage.name)) !== JSON.stringify(meta.inputs)) await store.remember(meta);
-        artifacts.set(stage.name, dir);
-        outcomes.push({ name: stage.name, action: "cached", key: stage.key, dir, durationMs: 0 });
-        continue;
-      }
-      reporter.info(
-        `warning: the cached ${stage.name} artifact ${stage.key.slice(0, 12)} does not match what its stage produced (${damage.join("; ")}): discarded, running ${stage.name} again`,
-      );
-      await rm(dir, { recursive: true, force: true });
+  // A stage without a build tree that runs right after the host stage it needs (iso after the
+  // initramfs) gets its container created, and its volumes handed over, while that stage runs.
+  const prepareDuring = new Map<StageName, PlannedStage>();
+  const toRun = plan.stages.filter((s) => s.action === "run");
+  toRun.forEach((stage, index) => {
+    const next = toRun[index + 1];
+    if (stage.invocation.where === "host" && next?.invocation.where === "container" && !next.invocation.buildTree && next.needs.includes(stage.name)) {
+      prepareDuring.set(stage.name, next);
     }
-    const started = Date.now();
-    reporter.stageStarted(stage.name);
-    try {
-      const dir = await commitStage(stage, started);
-      artifacts.set(stage.name, dir);
-      const durationMs = Date.now() - started;
-      reporter.stageFinished(stage.name, { ok: true, durationMs });
-      options.onStageTiming?.(stage.name, durationMs);
-      outcomes.push({ name: stage.name, action: "run", key: stage.key, dir, durationMs });
-    } catch (error) {
-      reporter.stageFinished(stage.name, { ok: false, durationMs: Date.now() - started, detail: (error as Error).message });
-      throw error;
-    }
+  });
+  const prepared = new Map<StageName, Promise<PreparedContainer | null>>();
+  try {
+    await runStages();
+  } finally {
+    // One prepared but never run (what came before failed or was cancelled) is removed.
+    for (const early of prepared.values()) await (await early.catch(() => null))?.discard();
   }
   return outcomes;
+
+  async function prepareContainer(stage: PlannedStage): Promise<PreparedContainer | null> {
+    await ensureToolchain(stage.name);
+    const client = (await getEngine()).containers;
+    if (client.prepare === undefined) return null;
+    const { stageSpec } = await import("./run-container-stage.js");
+    return client.prepare(stageSpec(specOptions(stage)));
+  }
+
+  /** What decides a stage's container (the same whether it is prepared ahead or created at run time). */
+  function specOptions(stage: PlannedStage) {
+    return {
+      invocation: stage.invocation,
+      key: stage.key,
+      toolchainTag: plan.toolchain.tag,
+      toolchainKey: plan.toolchain.key,
+      jobs: options.jobs,
+      volumePrefix: options.volumePrefix ?? "levitate",
+      limits: { memoryBytes: memorySizeBytes(config.build.memory), pidsLimit: config.build.pids },
+    };
+  }
+
+  async function runStages(): Promise<void> {
+    for (const stage of plan.stages) {
+      const ahead = prepareDuring.get(stage.name);
+      if (ahead !== undefined && stage.action === "run" && !(options.signal?.aborted ?? false)) {
+        const early = prepareContainer(ahead);
+        early.catch(() => undefined);
+        prepared.set(ahead.name, early);
+      }
+      if (stage.action === "cached") {
+        const dir = store.dir(stage.name, stage.key);
+        const meta = JSON.parse(await readFile(join(dir, "meta.json"), "utf8")) as ArtifactMeta;
+        const damage = await artifactDamage(dir, meta);
+        if (damage.length === 0) {
+          if (JSON.stringify(store.lastInputs(stage.name)) !== JSON.stringify(meta.inputs)) await store.remember(meta);
+          artifacts.set(stage.name, dir);
+          outcomes.push({ name: stage.name, action: "cached", key: stage.key, dir, durationMs: 0 });
+          continue;
+        }
+        reporter.info(
+          `warning: the cached ${stage.name} artifact ${stage.key.slice(0, 12)} does not match what its stage produced (${damage.join("; ")}): discarded, running ${stage.name} again`,
+        );
+        await rm(dir, { recursive: true, force: true });
+      }
+      const started = Date.now();
+      reporter.stageStarted(stage.name);
+      try {
+        const dir = await commitStage(stage, started);
+        artifacts.set(stage.name, dir);
+        const durationMs = Date.now() - started;
+        reporter.stageFinished(stage.name, { ok: true, durationMs });
+        options.onStageTiming?.(stage.name, durationMs);
+        outcomes.push({ name: stage.name, action: "run", key: stage.key, dir, durationMs });
+      } catch (error) {
+        reporter.stageFinished(stage.name, { ok: false, durationMs: Date.now() - started, detail: (error as Error).message });
+        throw error;
+  }
+  }
+  }
 
   /**
    * A container stage holds its build tree's lease while it runs (two builds of one project take
@@ -149,22 +196,21 @@ export async function executePlan(options: ExecuteOptions): Promise<StageOutcome
       const sourcePath = invocation.source === null ? null : options.sources.get(invocation.source.name);
       if (sourcePath === undefined) throw new Error(`source ${invocation.source?.name} of stage ${stage.name} was not gathered before the build`);
       await ensureToolchain(stage.name);
+      // A prepared container stays listed until it has run: the build's end removes it otherwise.
+      const early = prepared.get(stage.name);
+      const ready = early === undefined ? null : await early;
       const opts = {
+        ...specOptions(stage),
         engine: await getEngine(),
-        invocation,
-        key: stage.key,
-        toolchainTag: plan.toolchain.tag,
-        toolchainKey: plan.toolchain.key,
         sourcePath,
         artifacts,
         logPath,
-        jobs: options.jobs,
-        volumePrefix: options.volumePrefix ?? "levitate",
-        limits: { memoryBytes: memorySizeBytes(config.build.memory), pidsLimit: config.build.pids },
         onLine: (line: string) => reporter.stageLog(stage.name, line),
+        ...(ready === null ? {} : { prepared: Promise.resolve(ready) }),
         ...signal,
       };
       await runContainerStage(opts, into);
+      prepared.delete(stage.name);
     }
     const missing = invocation.outputs.filter((file) => !existsSync(join(into, file)));
     if (missing.length > 0) {

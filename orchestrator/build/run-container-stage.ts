@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { extract } from "tar-fs";
-import type { ContainerSpec, Engine, InputFile, InputGroup } from "../docker/types.js";
+import type { ContainerSpec, Engine, InputFile, InputGroup, PreparedContainer, RunOptions } from "../docker/types.js";
 import { finishedExitCode } from "../docker/run-outcome.js";
 import { StageError } from "../errors/errors.js";
 import type { StageInvocation, StageName } from "../stages/stage.js";
@@ -33,6 +33,8 @@ export interface RunContainerStageOptions {
   readonly volumePrefix: string;
   readonly onLine: (line: string) => void;
   readonly signal?: AbortSignal;
+  /** Its container, created ahead (engine.containers.prepare from stageSpec of these options): run instead of a new one. */
+  readonly prepared?: Promise<PreparedContainer>;
   /** Memory and pids limits of the stage container (config `build:`); default DEFAULT_LIMITS. */
   readonly limits?: { readonly memoryBytes: number; readonly pidsLimit: number };
 }
@@ -60,7 +62,12 @@ export function workVolumeName(prefix: string, stage: StageName, toolchainKey: s
 }
 
 /** The container spec and uploads for an invocation: its env plus JOBS, its files in /in, its source in /sources. */
-export function stageContainer(options: Omit<RunContainerStageOptions, "engine" | "logPath" | "onLine" | "signal">): { spec: ContainerSpec; inputs: InputGroup[] } {
+export function stageContainer(options: Omit<RunContainerStageOptions, "engine" | "logPath" | "onLine" | "signal" | "prepared">): { spec: ContainerSpec; inputs: InputGroup[] } {
+  return { spec: stageSpec(options), inputs: stageInputs(options) };
+}
+
+/** What the stage container receives as tar streams: its files in /in (artifacts of needed stages included), its source. */
+function stageInputs(options: Pick<RunContainerStageOptions, "invocation" | "artifacts" | "sourcePath">): InputGroup[] {
   const { invocation } = options;
   const inputs: InputGroup[] = [{ dir: "/in", files: invocation.files.map((f) => inFile(f, options.artifacts)) }];
   if (invocation.source !== null && options.sourcePath !== null) {
@@ -68,8 +75,14 @@ export function stageContainer(options: Omit<RunContainerStageOptions, "engine" 
     const file = invocation.source.file;
     inputs.push({ dir, files: [{ path: `${file}.upload`, hostPath: options.sourcePath }], unlessExists: `${dir}/${file}` });
   }
+  return inputs;
+}
+
+/** The container itself: it needs none of the stage's inputs, so it can be created before they exist. */
+export function stageSpec(options: Omit<RunContainerStageOptions, "engine" | "logPath" | "onLine" | "signal" | "prepared" | "artifacts" | "sourcePath">): ContainerSpec {
+  const { invocation } = options;
   const work = invocation.buildTree ? workVolumeName(options.volumePrefix, invocation.name, options.toolchainKey) : null;
-  const spec: ContainerSpec = {
+  return {
     image: options.toolchainTag,
     // Named after its project (the volume prefix) and stage, so `docker ps` (and whoever looks for
     // this project's containers) can tell, also for a stage that mounts no volume of the project.
@@ -98,7 +111,6 @@ export function stageContainer(options: Omit<RunContainerStageOptions, "engine" 
       ...(work === null ? {} : { [LABEL_WORK_VOLUME]: work }),
     },
   };
-  return { spec, inputs };
 }
 
 function inFile(file: StageInvocation["files"][number], artifacts: ReadonlyMap<StageName, string>): InputFile {
@@ -129,10 +141,10 @@ export async function runContainerStage(options: RunContainerStageOptions, into:
   await mkdir(join(options.logPath, ".."), { recursive: true });
   const log = createWriteStream(options.logPath);
   const tail = lineTail(25, options.onLine);
-  const { spec, inputs } = stageContainer(options);
+  const inputs = stageInputs(options);
   let exitCode: number;
   try {
-    const result = await options.engine.containers.run(spec, {
+    const runOptions: RunOptions = {
       inputs,
       onOutput: (chunk) => {
         log.write(chunk);
@@ -141,7 +153,8 @@ export async function runContainerStage(options: RunContainerStageOptions, into:
       collectPath: "/out",
       collect: (tar) => extractOut(tar, into),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
-    });
+    };
+    const result = options.prepared === undefined ? await options.engine.containers.run(stageSpec(options), runOptions) : await (await options.prepared).run(runOptions);
     if (result.engineLost !== undefined && !result.cancelled) {
       throw new StageError(invocation.name, result.exitCode, tail.lines(), options.logPath, {
         reason:

@@ -27,6 +27,35 @@ export function containerClient(connect: Connect, runId: string, volumes: Volume
       }
       return runToEnd(docker, runId, spec, container, { ...options, endpoint }, startedAt);
     },
+    async prepare(spec) {
+      const startedAt = Date.now();
+      const docker = await connect();
+      const container = await createContainer(docker, runId, volumes, spec);
+      const remove = () => container.remove({ force: true, v: true }).then(() => undefined, () => undefined);
+      let handed: { readonly removed: Promise<void> };
+      try {
+        handed = await giveVolumesTo(docker, runId, spec, container);
+      } catch (error) {
+        await remove();
+        throw error;
+      }
+      let used = false;
+      return {
+        run: async (options = {}) => {
+          used = true;
+          if (options.signal?.aborted) {
+            await Promise.all([remove(), handed.removed]);
+            return cancelledBeforeStart(options.signal);
+          }
+          return runToEnd(docker, runId, spec, container, { ...options, endpoint }, startedAt, handed.removed);
+        },
+        discard: async () => {
+          if (used) return;
+          used = true;
+          await Promise.all([remove(), handed.removed]);
+        },
+      };
+    },
     async start(spec, options = {}) {
       const docker = await connect();
       const container = await createContainer(docker, runId, volumes, spec);

@@ -21,6 +21,8 @@ export async function runToEnd(
   container: Docker.Container,
   options: RunOptions & { readonly endpoint: string },
   startedAt: number,
+  /** The volumes were handed over already (a prepared container): its helper's removal. */
+  handedOver?: Promise<void>,
 ): Promise<RunResult> {
   const killed: { for: "cancel" | "timeout" | null } = { for: null };
   const kill = (why: "cancel" | "timeout") => {
@@ -36,8 +38,10 @@ export async function runToEnd(
   try {
     // Inputs first, then the volumes change hands: an upload can create directories in a volume
     // (a new source's /sources/<sha256>/), which the stage's user must own to rename the upload.
+    // A prepared container's volumes changed hands already (it mounts no volume an upload adds to).
+    if (handedOver !== undefined) helperRemoved = handedOver;
     await uploadInputs(container, options.inputs, spec);
-    helperRemoved = (await giveVolumesTo(docker, runId, spec, container)).removed;
+    if (handedOver === undefined) helperRemoved = (await giveVolumesTo(docker, runId, spec, container)).removed;
     const stream = await container.attach({ stream: true, stdout: true, stderr: true });
     const ended = demux(docker, stream, options.onOutput);
     if (options.signal?.aborted) killed.for = "cancel";

@@ -212,9 +212,24 @@ export interface VolumeClient {
   list(labels: Readonly<Record<string, string>>): Promise<{ name: string; labels: Record<string, string> }[]>;
 }
 
+/** A one-shot container created (and its volumes handed to its user) ahead of its inputs. */
+export interface PreparedContainer {
+  /** As ContainerClient.run from the upload on: always removed at its end. */
+  run(options?: RunOptions): Promise<RunResult>;
+  /** Removes it unrun (what came before it failed or was cancelled); idempotent. */
+  discard(): Promise<void>;
+}
+
 export interface ContainerClient {
   /** Create, upload inputs, start, stream output, wait, collect, and always remove; a kill is a result, not an error. */
   run(spec: ContainerSpec, options?: RunOptions): Promise<RunResult>;
+  /**
+   * The part of `run` that needs no input (create, hand the volumes over), done early: a stage's
+   * container gets ready while the stage before it still runs. Its later uploads must not add
+   * directories to named volumes (they would stay root's): for containers without named volumes.
+   * Optional: without it, `run` does all.
+   */
+  prepare?(spec: ContainerSpec): Promise<PreparedContainer>;
   /** Start a long-lived container (a VM) and return its id; it is not removed on exit. */
   start(spec: ContainerSpec, options?: Pick<RunOptions, "inputs">): Promise<string>;
   attach(nameOrId: string): Promise<AttachedStreams>;

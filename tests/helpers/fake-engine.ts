@@ -43,6 +43,8 @@ export class FakeEngine implements Engine {
   readonly volumeStore = new Map<string, Record<string, string>>();
   /** What was removed, as "container NAME", "volume NAME", "image ID". */
   readonly removed: string[] = [];
+  /** Names of the containers made ahead (containers.prepare), in order; they run through containers.run. */
+  readonly prepared: string[] = [];
   infoCalls = 0;
   script: RunScript = async () => runResult(0);
   readonly images: ImageClient;
@@ -137,6 +139,22 @@ export class FakeEngine implements Engine {
         this.runs.push(spec);
         for (const mount of spec.mounts ?? []) await this.volumes.ensure(mount.volume);
         return this.script(spec, options);
+      },
+      prepare: async (spec) => {
+        const name = spec.name ?? `prepared-${this.prepared.length}`;
+        this.prepared.push(name);
+        let used = false;
+        return {
+          run: async (options = {}) => {
+            used = true;
+            return this.containers.run(spec, options);
+          },
+          discard: async () => {
+            if (used) return;
+            used = true;
+            this.removed.push(`container ${name}`);
+          },
+        };
       },
       start: async (spec) => {
         const name = spec.name ?? `c${this.created.size}`;

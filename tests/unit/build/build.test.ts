@@ -90,6 +90,21 @@ describe("build (fake engine)", () => {
     expect(result.outcomes.map((o) => `${o.name}:${o.action}`)).toEqual(["busybox:cached", "initramfs:run", "linux:cached", "iso:run"]);
     expect(stagesRun().slice(runs)).toEqual(["iso"]);
     expect(result.published?.copied).toEqual(["initramfs.cpio.gz", "levitate.iso"]);
+    // The iso container was made while the initramfs ran (no tree to wait for), and it is the one that ran.
+    expect(engine.prepared).toHaveLength(1);
+    expect(engine.prepared[0]).toBe(engine.runs.at(-1)?.name);
+    expect(engine.prepared[0]).toMatch(/-stage-iso-/);
+  });
+
+  it("removes the container it made ahead when the stage before it fails", async () => {
+    await build(options());
+    await writeFile(join(project.dir, "config", "files", "etc", "dynamic"), await readFile("/bin/sh"));
+    const runs = engine.runs.length;
+    const error = await build(options()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect(engine.runs.length).toBe(runs);
+    expect(engine.prepared).toHaveLength(1);
+    expect(engine.removed).toContain(`container ${engine.prepared[0]}`);
   });
 
   it("a failing stage says which, with its exit code, the last lines of its log and where the whole log is; nothing is cached", async () => {
