@@ -1,7 +1,7 @@
 // Vitest globalSetup of the e2e and integration projects: a run directory for throwaway projects, removed at the end
 // with their volumes, and a check that the run left the repository's out/ exactly as it found it.
 import { randomBytes } from "node:crypto";
-import { lstat, mkdtemp, readdir, rm } from "node:fs/promises";
+import { chmod, lstat, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
@@ -18,6 +18,8 @@ export async function setup(project: TestProject): Promise<() => Promise<void>> 
     dir: await mkdtemp(join(tmpdir(), "levitate-tests-")),
     volumePrefix: `lvt-${randomBytes(3).toString("hex")}`,
   };
+  // Traversable like tmpdir() itself: some tests run the CLI as another user on a copy inside it.
+  await chmod(run.dir, 0o755);
   project.provide("levitateTestRun", run);
   return async () => {
     const changed = compare(before, await snapshot(REPO_OUT));
