@@ -29,7 +29,11 @@ describe("interrupting a build", () => {
         seen = running.find((c) => c.created >= since && c.state === "running")?.id;
         if (child.exitCode !== null) break;
       }
-      expect(seen, "a busybox stage container should have started").toBeDefined();
+      if (seen === undefined) {
+        if (child.exitCode === null) child.kill("SIGKILL");
+        const early = await child;
+        expect.fail(`a busybox stage container should have started; the build ended with ${early.exitCode}:\n${String(early.stdout)}\n${String(early.stderr)}`);
+      }
       // Let it work for a moment, then press Ctrl-C.
       await new Promise((r) => setTimeout(r, 2000));
       child.kill("SIGINT");

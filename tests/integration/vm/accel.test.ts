@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chooseAccelerator } from "../../../orchestrator/vm/accel.js";
 import { canaryBoot } from "../../../orchestrator/vm/kvm-canary.js";
 import { LABEL_TOOL } from "../../../orchestrator/docker/types.js";
+import { LABEL_OWNER, currentOwner, formatOwner } from "../../../orchestrator/ownership/owner.js";
 import { engine, kernelFiles, runnerImage } from "./vm-fixtures.js";
 
 const files = kernelFiles();
@@ -42,7 +43,9 @@ describe("accelerator detection (real engine)", () => {
     expect(result.printed).toBe(false);
     expect(result.exitCode).toBeNull();
     expect(Date.now() - started).toBeLessThan(20_000);
-    const left = await engine.containers.list({ [LABEL_TOOL]: "1", "levitate-docker.role": "vm-tool" });
+    // This process's canary only: the engine is shared with other builds and tests that boot their own.
+    const mine = formatOwner(currentOwner());
+    const left = await engine.containers.list({ [LABEL_TOOL]: "1", "levitate-docker.role": "vm-tool", [LABEL_OWNER]: mine });
     expect(left).toEqual([]);
   });
 
