@@ -56,6 +56,7 @@ export async function fakeProject(label: string): Promise<FakeProject> {
     cache,
     out,
     env: { HOME: dir, LEVITATE_CACHE: cache, LEVITATE_OUT: out, LEVITATE_VOLUME_PREFIX: "lvunit" },
-    dispose: () => rm(dir, { recursive: true, force: true }),
+    // maxRetries: a clean-up racing a late write (ENOTEMPTY) under load tries again instead of failing the test.
+    dispose: () => rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 }),
   };
 }
