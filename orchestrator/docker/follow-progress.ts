@@ -2,6 +2,7 @@
 import type Docker from "dockerode";
 import type { Duplex } from "node:stream";
 import { interruptedBy, UserError } from "../errors/errors.js";
+import { throwIfCancelled } from "../util/until-cancelled.js";
 
 export interface ProgressEvent {
   readonly stream?: string;
@@ -38,7 +39,7 @@ export async function followProgress(
       );
     });
   } catch (error) {
-    if (options.signal?.aborted) throw interruptedBy(options.signal);
+    throwIfCancelled(options.signal);
     throw new UserError(`${what} failed: ${(error as Error).message.trim()}`, { cause: error, details: options.details?.() ?? [] });
   } finally {
     options.signal?.removeEventListener("abort", abort);

@@ -1,5 +1,6 @@
 // An engine-wide lock: a named lease only one process can hold; a dead holder's lease is broken, a live one is waited for.
-import { InterruptedError, UserError } from "../errors/errors.js";
+import { UserError, interruptedBy } from "../errors/errors.js";
+import { throwIfCancelled } from "../util/until-cancelled.js";
 import type { HostView, Owner } from "./owner.js";
 import { LABEL_OWNER, currentOwner, describeOwner, formatOwner, liveness, parseOwner, thisHost } from "./owner.js";
 
@@ -71,7 +72,7 @@ export async function acquireLease(backend: LeaseBackend, name: string, options:
   let remindedAt = -Infinity;
   const waitStarted = now();
   for (;;) {
-    if (options.signal?.aborted) throw new InterruptedError("SIGINT");
+    throwIfCancelled(options.signal);
     const held = await backend.tryTake(name, labels);
     if (held !== null) {
       if (remindedAt !== -Infinity) options.onMessage?.(`${options.what} is free now (waited ${Math.round((now() - waitStarted) / 1000)} s)`);
@@ -109,7 +110,7 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
     }
     function abort() {
       clearTimeout(timer);
-      reject(new InterruptedError("SIGINT"));
+      reject(interruptedBy(signal));
     }
     signal?.addEventListener("abort", abort, { once: true });
   });

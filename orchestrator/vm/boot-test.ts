@@ -2,6 +2,7 @@
 import { randomBytes } from "node:crypto";
 import type { Engine } from "../docker/types.js";
 import { InterruptedError, UserError, interruptedBy } from "../errors/errors.js";
+import { throwIfCancelled } from "../util/until-cancelled.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { timeoutScale } from "./accel.js";
 import type { AttachedConsole } from "./attached-console.js";
@@ -55,7 +56,7 @@ export async function bootTest(options: BootTestOptions): Promise<BootTestResult
   let vm: StartedVm | undefined;
   let console: AttachedConsole | undefined;
   try {
-    if (signal?.aborted) throw interruptedBy(signal);
+    throwIfCancelled(signal);
     vm = await startVm(engine, spec);
     emit({ type: "booting", vm: vm.containerName, what: describeBoot(spec) });
     // The console reads the attach stream: Docker's log stream holds back a line until its newline, so a prompt never shows there.

@@ -1,5 +1,5 @@
 // Proves an accelerator works by booting a kernel briefly and waiting for its first line: "/dev/kvm exists" proves nothing.
-import { interruptedBy } from "../errors/errors.js";
+import { throwIfCancelled } from "../util/until-cancelled.js";
 import type { Engine } from "../docker/types.js";
 import { ConsoleTextDecoder } from "./console-text.js";
 import type { Accelerator } from "./qemu-command.js";
@@ -77,7 +77,7 @@ export async function canaryBoot(options: CanaryOptions): Promise<CanaryResult> 
       },
     },
   );
-  if (options.signal?.aborted) throw interruptedBy(options.signal);
+  throwIfCancelled(options.signal);
   const exitCode = result.cancelled || result.timedOut ? null : result.exitCode;
   output += decoder.flush();
   return { printed, elapsedMs: Date.now() - startedAt, output, exitCode };
