@@ -1,13 +1,14 @@
 #!/bin/sh
-# Stage "iso": packs bzImage + initramfs into a BIOS+UEFI hybrid ISO (GRUB, serial console), reproducibly.
+# Stage "iso": packs bzImage + initramfs + grub.cfg, with GRUB's images from the grub stage, into a BIOS+UEFI hybrid ISO, reproducibly.
 #
-# In:   /in/bzImage, /in/initramfs.cpio.gz
+# In:   /in/bzImage, /in/initramfs.cpio.gz, /in/grub.tar (the grub stage's tree/ and xorriso.args)
 # Env:  KERNEL_CMDLINE, ISO_LABEL, SOURCE_DATE_EPOCH
 # Out:  /out/levitate.iso
 #
-# grub-mkrescue takes the ISO's volume uuid (which its embedded GRUB images search for) and the
-# EFI FAT image's serial from the clock, ignoring SOURCE_DATE_EPOCH; running it under a frozen
-# faketime clock is what makes two builds byte-identical.
+# GRUB's images do not depend on anything here, so the grub stage made them once (with
+# grub-mkrescue under a frozen clock) and recorded the xorriso command line grub-mkrescue would
+# run. This stage runs only that command, with our tree grafted in beside GRUB's: every date it
+# writes comes from SOURCE_DATE_EPOCH and the options below, so it runs on the real clock.
 set -eu
 
 SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-0}
@@ -19,7 +20,7 @@ ISO_LABEL=${ISO_LABEL:-LEVITATEOS}
 log() { echo "iso: $*"; }
 die() { echo "iso: error: $*" >&2; exit 1; }
 
-for f in bzImage initramfs.cpio.gz; do [ -s "/in/$f" ] || die "missing /in/$f"; done
+for f in bzImage initramfs.cpio.gz grub.tar; do [ -s "/in/$f" ] || die "missing /in/$f"; done
 # The command line goes verbatim into grub.cfg: refuse what GRUB's script parser would interpret.
 case "$KERNEL_CMDLINE" in
     *[\"\'\\\$\;\&\|\<\>\{\}\`]*) die "KERNEL_CMDLINE has a character GRUB would interpret: $KERNEL_CMDLINE" ;;
@@ -27,9 +28,13 @@ esac
 [ "$(printf '%s' "$KERNEL_CMDLINE" | wc -l)" -eq 0 ] || die "KERNEL_CMDLINE must be one line"
 printf '%s' "$ISO_LABEL" | grep -Eq '^[A-Za-z0-9_-]{1,32}$' || die "ISO_LABEL must be 1-32 of A-Z a-z 0-9 _ -, got '$ISO_LABEL'"
 
-tree=$(mktemp -d)
-real_clock_xorriso=$(mktemp)
-trap 'rm -rf "$tree" "$real_clock_xorriso"' EXIT
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir "$work/grub"
+tar -C "$work/grub" -xf /in/grub.tar || die "/in/grub.tar (the grub stage's artifact) is not a readable tar"
+[ -d "$work/grub/tree" ] && [ -s "$work/grub/xorriso.args" ] || die "/in/grub.tar has no tree/ or no xorriso.args: not the grub stage's artifact"
+
+tree="$work/tree"
 mkdir -p "$tree/boot/grub"
 cp /in/bzImage "$tree/boot/bzImage"
 cp /in/initramfs.cpio.gz "$tree/boot/initramfs.cpio.gz"
@@ -46,47 +51,19 @@ CFG
 find "$tree" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 chmod -R u=rwX,go=rX "$tree"
 
-# Only the modules grub.cfg uses (and their dependencies) go on the ISO, plus the partition maps
-# GRUB probes whenever it opens a disk (it prints an error for each one missing). They are not
-# xz-compressed: that saves 0.5 MB of a 10 MB ISO but costs about a second on every rebuild,
-# and this stage runs after every edit under config/files.
-partmaps=$(cat /usr/lib/grub/i386-pc/partmap.lst /usr/lib/grub/x86_64-efi/partmap.lst | LC_ALL=C sort -u | tr '\n' ' ')
-modules="normal boot linux serial terminal echo test $partmaps"
-frozen=$(TZ=UTC date -u -d "@$SOURCE_DATE_EPOCH" '+%Y-%m-%d %H:%M:%S')
-# grub-mkrescue runs xorriso through this wrapper. For the final run (the one with --efi-boot):
-# - the EFI image grub-mkrescue made is a 2.88 MB floppy holding one file of about 160 KB: it is
-#   made again as the smallest standard floppy that holds its files (2.5 MB less to write, upload
-#   and hash on every rebuild), still under the frozen clock (mtools takes the FAT serial and
-#   dates from it);
-# - xorriso itself runs on the real clock: every date it writes comes from SOURCE_DATE_EPOCH and
-#   the options below, and under a frozen clock it often stalls for about 2 s (a timed wait whose
-#   clock never moves).
-cat > "$real_clock_xorriso" <<'WRAPPER'
-#!/bin/sh
-set -eu
-case " $* " in *" --efi-boot "*) ;; *) unset LD_PRELOAD FAKETIME; exec xorriso "$@" ;; esac
-dir=
-previous=
-for arg in "$@"; do [ "$previous" != -r ] || dir=$arg; previous=$arg; done
-img="$dir/efi.img"
-[ -n "$dir" ] && [ -f "$img" ] || { echo "iso: error: grub-mkrescue's EFI image not found (xorriso $*)" >&2; exit 1; }
-files=$(mktemp -d)
-mcopy -s -i "$img" ::/ "$files/"
-need=$(( $(du -sk "$files" | cut -f1) + 64 ))
-for size in 360 720 1440 2880; do [ "$size" -lt "$need" ] || break; done
-rm -f "$img"
-mformat -C -f "$size" -i "$img" ::
-mcopy -s -i "$img" "$files"/* ::/
-rm -rf "$files"
-unset LD_PRELOAD FAKETIME
-exec xorriso "$@"
-WRAPPER
-chmod +x "$real_clock_xorriso"
+# grub-mkrescue's xorriso command line, its temporary paths replaced by ours.
+set --
+while IFS= read -r arg; do
+    case $arg in
+        @GRUB_TREE@) arg="$work/grub/tree" ;;
+        @TREE@) arg=$tree ;;
+        @ISO@) arg=/out/levitate.iso ;;
+    esac
+    set -- "$@" "$arg"
+done < "$work/grub/xorriso.args"
 mkdir -p /out
-log "grub-mkrescue (label $ISO_LABEL, clock frozen at $frozen UTC)"
-TZ=UTC faketime -f "$frozen" grub-mkrescue --xorriso="$real_clock_xorriso" -o /out/levitate.iso \
-    --compress=no --locales= --fonts= --themes= \
-    --install-modules="$modules" \
-    "$tree" -- -volid "$ISO_LABEL" -volume_date all_file_dates "=$SOURCE_DATE_EPOCH"
+log "xorriso (label $ISO_LABEL)"
+xorriso "$@" -- -volid "$ISO_LABEL" -volume_date all_file_dates "=$SOURCE_DATE_EPOCH"
 
-log "done: $(wc -c < /out/levitate.iso) bytes, sha256 $(sha256sum /out/levitate.iso | cut -d' ' -f1)"
+# (No sha256 here: the build records every output's digest in its artifact's meta.json anyway.)
+log "done: $(wc -c < /out/levitate.iso) bytes"

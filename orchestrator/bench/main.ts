@@ -75,14 +75,10 @@ export async function runBench(argv: readonly string[]): Promise<number> {
     const recipe = await toolchainRecipe(config);
     await ensureImage(createEngine(), recipe, { onBuildStart: () => log(`building ${recipe.tag}`) });
     const runnerTag = (await runnerRecipe(config)).tag;
-    /** The artifacts of the last build of the project copy, as the iso stage's inputs need them. */
+    /** The artifacts of the last build of the project copy, as the container stages' inputs need them. */
     const lastArtifacts = async () => {
-      const meta = JSON.parse(await readFile(join(project.dir, "out", "metadata.json"), "utf8")) as { stages: { name: string; key: string }[] };
-      const found = new Map<StageName, string>();
-      for (const name of ["linux", "initramfs"] as const) {
-        found.set(name, join(project.env.LEVITATE_CACHE!, "artifacts", name, meta.stages.find((st) => st.name === name)!.key));
-      }
-      return found;
+      const meta = JSON.parse(await readFile(join(project.dir, "out", "metadata.json"), "utf8")) as { stages: { name: StageName; key: string }[] };
+      return new Map(meta.stages.map((st) => [st.name, join(project.env.LEVITATE_CACHE!, "artifacts", st.name, st.key)] as const));
     };
     /** One stage with plain docker commands: same image, script, inputs, environment and kinds of volumes. */
     const direct = (stage: StageInvocation, artifacts: ReadonlyMap<StageName, string>, volumePrefix: string, sourceInVolume: boolean) => {

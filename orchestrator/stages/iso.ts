@@ -1,4 +1,4 @@
-// The ISO stage: kernel + initramfs -> a BIOS and UEFI bootable ISO with a serial console.
+// The ISO stage: kernel + initramfs + GRUB's images (the grub stage) -> a BIOS and UEFI bootable ISO with a serial console, by xorriso alone.
 import type { StageDefinition } from "./stage.js";
 
 export const isoStage: StageDefinition = {
@@ -10,10 +10,11 @@ export const isoStage: StageDefinition = {
   // It assembles from /in into /tmp and /out: no tree to keep, so no cache volumes and no lease to take.
   buildTree: false,
   invoke: (config) => ({
-    needs: ["linux", "initramfs"],
+    needs: ["linux", "initramfs", "grub"],
     files: [
       { role: "kernel", path: "bzImage", fromStage: "linux", file: "bzImage" },
       { role: "initramfs", path: "initramfs.cpio.gz", fromStage: "initramfs", file: "initramfs.cpio.gz" },
+      { role: "grub", path: "grub.tar", fromStage: "grub", file: "grub.tar" },
     ],
     env: {
       KERNEL_CMDLINE: config.kernel.cmdline,

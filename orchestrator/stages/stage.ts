@@ -1,7 +1,7 @@
 // What a stage is: one declaration that yields everything its run receives, so its key can hash exactly that.
 import type { Flavour, ResolvedConfig, SourcePin } from "../config/types.js";
 
-export type StageName = "busybox" | "openrc" | "initramfs" | "linux" | "iso";
+export type StageName = "busybox" | "openrc" | "initramfs" | "linux" | "grub" | "iso";
 
 /** A file a stage takes in, named by the role it plays (keys name roles, not host paths). */
 export type StageFile =

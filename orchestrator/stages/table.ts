@@ -1,6 +1,7 @@
 // The stage table: every stage, in build order, each one declaration. Adding a stage is one entry here and one module.
 import type { Flavour, ResolvedConfig } from "../config/types.js";
 import { busyboxStage } from "./busybox.js";
+import { grubStage } from "./grub.js";
 import { initramfsStage } from "./initramfs.js";
 import { isoStage } from "./iso.js";
 import { linuxStage } from "./linux.js";
@@ -8,7 +9,7 @@ import { openrcStage } from "./openrc.js";
 import type { StageDefinition, StageInvocation, StageName } from "./stage.js";
 
 /** Dependencies first: a stage comes after every stage it needs. */
-export const STAGE_TABLE: readonly StageDefinition[] = [busyboxStage, openrcStage, initramfsStage, linuxStage, isoStage];
+export const STAGE_TABLE: readonly StageDefinition[] = [busyboxStage, openrcStage, initramfsStage, linuxStage, grubStage, isoStage];
 
 /** Where a container stage finds its script, its source and its build tree. */
 export const STAGE_SCRIPT_DIR = "images/stages";

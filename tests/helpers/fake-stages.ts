@@ -12,6 +12,7 @@ export const DEFAULT_STAGE_FILES: StageFiles = {
   busybox: { busybox: "#!/bin/sh\n# not really busybox\n", "applets.txt": "bin/sh\nbin/ls\nsbin/init\nbin/mount\n", "busybox.config": "CONFIG_STATIC=y\n" },
   openrc: { "openrc.tar": () => emptyTar() },
   linux: { bzImage: (env) => `kernel ${env.KERNEL_VERSION}\n`, "kernel.config": "CONFIG_SERIAL_8250=y\n", "kernel.release": "6.1.1\n" },
+  grub: { "grub.tar": () => emptyTar() },
   iso: { "levitate.iso": (env) => `iso ${env.ISO_LABEL} ${env.KERNEL_CMDLINE}\n` },
 };
 

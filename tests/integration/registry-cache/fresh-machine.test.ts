@@ -66,10 +66,10 @@ describe("registry cache, end to end (distribution 2.8 with htpasswd)", () => {
       const fresh = await freshMachine("cache-fresh");
       const pulled = await runCli([...BUILD, "--cache-from", repo], { env: { ...fresh.env, ...auth, LEVITATE_VOLUME_PREFIX: fresh.prefix } });
       expect(pulled.exitCode, explain(pulled)).toBe(0);
-      for (const stage of ["busybox", "initramfs", "linux", "iso"]) {
+      for (const stage of ["busybox", "initramfs", "linux", "grub", "iso"]) {
         expect(pulled.stderr, explain(pulled)).toMatch(new RegExp(`${stage}: done in [^:]+: pulled from cache \\(\\d+\\.\\d MiB in \\d+\\.\\ds\\)`));
       }
-      expect(pulled.stderr).toMatch(/pulled 4 stages from cache in/);
+      expect(pulled.stderr).toMatch(/pulled 5 stages from cache in/);
       expect(await sha256(join(fresh.out, "levitate.iso"))).toBe(await sha256(join(seed.out, "levitate.iso")));
       // Nothing ran in a container: no stage log, no work, source or ccache volume under the new prefix.
       expect(await readdir(join(fresh.out, "logs")).catch(() => [])).toEqual([]);
@@ -80,7 +80,7 @@ describe("registry cache, end to end (distribution 2.8 with htpasswd)", () => {
       const again = await runCli([...BUILD, "--cache-to", repo], { env: { ...fresh.env, ...auth, LEVITATE_VOLUME_PREFIX: fresh.prefix } });
       expect(again.exitCode, explain(again)).toBe(0);
       expect(again.stderr).toMatch(/up to date in/);
-      expect(again.stderr).toMatch(new RegExp(`cache: exported to ${repo}: nothing new; already there: busybox, initramfs, linux, iso`));
+      expect(again.stderr).toMatch(new RegExp(`cache: exported to ${repo}: nothing new; already there: busybox, initramfs, linux, grub, iso`));
     },
     SEED_TIMEOUT,
   );

@@ -52,8 +52,8 @@ const stagesRun = () => engine.runs.map((spec) => spec.labels?.["levitate-docker
 describe("build (fake engine)", () => {
   it("runs every stage on a cold cache, then nothing; out/ gets the published files and metadata.json", async () => {
     const first = await build(options());
-    expect(first.outcomes.map((o) => `${o.name}:${o.action}`)).toEqual(["busybox:run", "initramfs:run", "linux:run", "iso:run"]);
-    expect(stagesRun()).toEqual(["busybox", "linux", "iso"]);
+    expect(first.outcomes.map((o) => `${o.name}:${o.action}`)).toEqual(["busybox:run", "initramfs:run", "linux:run", "grub:run", "iso:run"]);
+    expect(stagesRun()).toEqual(["busybox", "linux", "grub", "iso"]);
     expect((await readdir(project.out)).sort()).toEqual(expect.arrayContaining(["bzImage", "initramfs.cpio.gz", "levitate.iso", "metadata.json", "logs"]));
     expect(await readFile(join(project.out, "bzImage"), "utf8")).toBe("kernel 6.1.1\n");
     expect(await readFile(join(project.out, "levitate.iso"), "utf8")).toBe("iso TESTOS console=ttyS0\n");
@@ -68,7 +68,7 @@ describe("build (fake engine)", () => {
     const second = await build(options({ reporter }));
     expect(second.outcomes.every((o) => o.action === "cached")).toBe(true);
     expect(engine.runs.length).toBe(runs);
-    expect(reporter.events[0]).toBe("plan busybox:cached initramfs:cached linux:cached iso:cached");
+    expect(reporter.events[0]).toBe("plan busybox:cached initramfs:cached linux:cached grub:cached iso:cached");
     expect(second.published?.copied).toEqual([]);
     // metadata.json describes exactly this build already: a no-op leaves out/ alone (it still says how its files were made).
     expect(await readFile(join(project.out, "metadata.json"), "utf8")).toBe(written);
@@ -87,7 +87,7 @@ describe("build (fake engine)", () => {
     await writeFile(join(project.dir, "config", "files", "etc", "motd"), "edited\n");
     const runs = engine.runs.length;
     const result = await build(options());
-    expect(result.outcomes.map((o) => `${o.name}:${o.action}`)).toEqual(["busybox:cached", "initramfs:run", "linux:cached", "iso:run"]);
+    expect(result.outcomes.map((o) => `${o.name}:${o.action}`)).toEqual(["busybox:cached", "initramfs:run", "linux:cached", "grub:cached", "iso:run"]);
     expect(stagesRun().slice(runs)).toEqual(["iso"]);
     expect(result.published?.copied).toEqual(["initramfs.cpio.gz", "levitate.iso"]);
     // The iso container was made while the initramfs ran (no tree to wait for), and it is the one that ran.
@@ -145,7 +145,7 @@ describe("build (fake engine)", () => {
 
   it("a dry run plans without an engine and writes nothing", async () => {
     const result = await build(options({ dryRun: true, engine: undefined as never }));
-    expect(result.plan.stages.map((s) => `${s.name}:${s.action}`)).toEqual(["busybox:run", "initramfs:run", "linux:run", "iso:run"]);
+    expect(result.plan.stages.map((s) => `${s.name}:${s.action}`)).toEqual(["busybox:run", "initramfs:run", "linux:run", "grub:run", "iso:run"]);
     expect(existsSync(project.out)).toBe(false);
     expect(engine.runs).toEqual([]);
   });

@@ -50,7 +50,7 @@ describe("collectInputs", () => {
   it("leaves OpenRC out of the minimal flavour", async () => {
     const dir = await projectCopy();
     const minimal = await collect(dir, "minimal");
-    expect(minimal.stages.map((s) => s.invocation.name)).toEqual(["busybox", "initramfs", "linux", "iso"]);
+    expect(minimal.stages.map((s) => s.invocation.name)).toEqual(["busybox", "initramfs", "linux", "grub", "iso"]);
     expect(minimal.stages.find((s) => s.invocation.name === "initramfs")!.inputs["config:flavour"]).toBe("minimal");
   });
 });

@@ -18,6 +18,7 @@ function inputs(overrides: Partial<Record<StageName, Record<string, string>>> = 
     openrc: { "file:script": "stage.sh 755 o1", "image:toolchain": "t1", "source:openrc": "openrc-0.54.tar.gz c84f" },
     initramfs: { "code/initramfs/cpio.js": "file i1", "config:hostname": "levitate", "files/etc/motd": "file m1" },
     linux: { "file:script": "stage.sh 755 l1", "image:toolchain": "t1", "source:linux": "linux-6.1.127.tar.xz 18b0", "file:kernel.fragment": "levitate.config f1", "env:KERNEL_VERSION": "6.1.127" },
+    grub: { "file:script": "stage.sh 755 g1", "image:toolchain": "t1" },
     iso: { "file:script": "stage.sh 755 s1", "image:toolchain": "t1", "env:KERNEL_CMDLINE": "console=ttyS0" },
   };
   const stages = invocationsFor(configFixture(), flavour, "/levitate").map((invocation) => ({
@@ -50,7 +51,7 @@ const running = (p: ReturnType<typeof plan>) => p.stages.filter((s) => s.action 
 describe("plan", () => {
   it("runs everything on a cold cache, in dependency order", () => {
     const p = plan(inputs(), cacheAfter(null));
-    expect(running(p)).toEqual(["busybox", "openrc", "initramfs", "linux", "iso"]);
+    expect(running(p)).toEqual(["busybox", "openrc", "initramfs", "linux", "grub", "iso"]);
     expect(p.stages.every((s) => s.reasons.includes("never built"))).toBe(true);
   });
 
@@ -68,6 +69,7 @@ describe("plan", () => {
     ["a new file under config/files", { initramfs: { "files/etc/issue": "file x" } }, ["initramfs", "iso"], "files/etc/issue added"],
     ["the kernel fragment", { linux: { "file:kernel.fragment": "levitate.config f2" } }, ["linux", "iso"], "file:kernel.fragment changed"],
     ["a source pin", { openrc: { "source:openrc": "openrc-0.55.tar.gz 1234" } }, ["openrc", "initramfs", "iso"], "source:openrc changed"],
+    ["the GRUB stage's script", { grub: { "file:script": "stage.sh 755 g2" } }, ["grub", "iso"], "file:script changed"],
     ["the host code of the initramfs writer", { initramfs: { "code/initramfs/cpio.js": "file i2" } }, ["initramfs", "iso"], "code/initramfs/cpio.js changed"],
   ];
   for (const [what, change, expected, reason] of cases) {
@@ -82,8 +84,8 @@ describe("plan", () => {
 
   it("reruns every container stage when the toolchain changes, and the host stage only through them", () => {
     const bump = { "image:toolchain": "t2" };
-    const p = plan(inputs({ busybox: bump, openrc: bump, linux: bump, iso: bump }), cacheAfter(inputs()));
-    expect(running(p)).toEqual(["busybox", "openrc", "initramfs", "linux", "iso"]);
+    const p = plan(inputs({ busybox: bump, openrc: bump, linux: bump, grub: bump, iso: bump }), cacheAfter(inputs()));
+    expect(running(p)).toEqual(["busybox", "openrc", "initramfs", "linux", "grub", "iso"]);
     expect(p.stages.find((s) => s.name === "initramfs")!.reasons).toEqual(["busybox was rebuilt (new key)", "openrc was rebuilt (new key)"]);
   });
 
@@ -108,7 +110,7 @@ describe("plan", () => {
 
   it("the minimal flavour has no openrc stage", () => {
     const p = plan(inputs({}, "minimal"), cacheAfter(null));
-    expect(p.stages.map((s) => s.name)).toEqual(["busybox", "initramfs", "linux", "iso"]);
+    expect(p.stages.map((s) => s.name)).toEqual(["busybox", "initramfs", "linux", "grub", "iso"]);
     expect(p.stages.find((s) => s.name === "initramfs")!.needs).toEqual(["busybox"]);
   });
 

@@ -25,6 +25,7 @@ const artifacts = new Map<StageName, string>([
   ["initramfs", "/artifacts/initramfs/k2"],
   ["busybox", "/artifacts/busybox/k3"],
   ["openrc", "/artifacts/openrc/k4"],
+  ["grub", "/artifacts/grub/k5"],
 ]);
 
 describe("the key of a container stage", () => {

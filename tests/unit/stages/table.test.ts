@@ -32,17 +32,30 @@ describe("the stage table", () => {
     }
   });
 
-  it("names each stage container after its project; mounts the cache volumes (and labels the tree) only for stages that keep a build tree, which the iso stage does not", () => {
+  it("makes GRUB's images from nothing the config says: a new name, command line, kernel or file leaves the grub stage as it is; the iso stage takes its grub.tar", () => {
+    const grubOf = (config: ReturnType<typeof configFixture>) => invocationsFor(config, "openrc", REPO).find((s) => s.name === "grub")!;
+    const base = configFixture();
+    const other = configFixture({ name: "otheros", kernel: { ...base.kernel, cmdline: "console=ttyS0 quiet", patches: ["/levitate/linux/x.patch"] } });
+    expect(grubOf(other)).toEqual(grubOf(base));
+    expect(grubOf(base).needs).toEqual([]);
+    expect(grubOf(base).files.map((f) => f.role)).toEqual(["script"]);
+    expect(Object.keys(grubOf(base).env).sort()).toEqual(["SOURCE_DATE_EPOCH", "STAGE"]);
+    const iso = invocationsFor(base, "openrc", REPO).find((s) => s.name === "iso")!;
+    expect(iso.needs).toContain("grub");
+    expect(iso.files).toContainEqual({ role: "grub", path: "grub.tar", fromStage: "grub", file: "grub.tar" });
+  });
+
+  it("names each stage container after its project; mounts the cache volumes (and labels the tree) only for stages that keep a build tree, which the grub and iso stages do not", () => {
     const trees: Record<string, boolean> = {};
     for (const invocation of invocationsFor(configFixture(), "openrc", REPO)) {
       if (invocation.where === "host") continue;
       trees[invocation.name] = invocation.buildTree;
-      const { spec } = stageContainer({ invocation, key: "k", toolchainTag: "tc", toolchainKey: "tk", sourcePath: "/s.tar", artifacts: new Map([["linux", "/a/l"], ["initramfs", "/a/i"]]), jobs: 1, volumePrefix: "lv" });
+      const { spec } = stageContainer({ invocation, key: "k", toolchainTag: "tc", toolchainKey: "tk", sourcePath: "/s.tar", artifacts: new Map([["linux", "/a/l"], ["initramfs", "/a/i"], ["grub", "/a/g"]]), jobs: 1, volumePrefix: "lv" });
       const volumes = (spec.mounts ?? []).map((m) => m.target);
       expect(volumes, invocation.name).toEqual(invocation.buildTree ? ["/sources", "/work", "/ccache"] : []);
       expect(spec.labels?.["levitate-docker.work"], invocation.name).toBe(invocation.buildTree ? `lv-work-${invocation.name}-tk` : undefined);
       expect(spec.name, invocation.name).toMatch(new RegExp(`^lv-stage-${invocation.name}-[0-9a-f]{8}$`));
     }
-    expect(trees).toEqual({ busybox: true, openrc: true, linux: true, iso: false });
+    expect(trees).toEqual({ busybox: true, openrc: true, linux: true, grub: false, iso: false });
   });
 });
