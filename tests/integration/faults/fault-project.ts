@@ -88,7 +88,7 @@ export async function waitForStage(project: FaultProject, stage: string, child: 
     const found = (await project.containers()).find((c) => c.stage === stage && c.state === "running");
     if (found !== undefined) return found.id;
     if (child.exitCode !== null) throw new Error(`the build ended (exit ${child.exitCode}) before a ${stage} container ran:\n${String((await child).all).slice(-3000)}`);
-    await sleep(250);
+    await sleep(100);
   }
   throw new Error(`no ${stage} container ran within ${timeoutMs / 1000} s`);
 }

@@ -103,8 +103,9 @@ describe("fault injection (minimal flavour, offline profile, own cache and volum
 
   for (const signal of ["SIGKILL", "SIGINT", "SIGTERM"] as const) {
     faultCase(`${signal} during iso`, async () => {
-      // The iso stage takes under a second; a large incompressible file in the initramfs keeps it busy for a few.
-      await writeFile(join(project.dir, "config", "files", "ballast.bin"), randomBytes(96 * 1024 * 1024));
+      // The iso stage (xorriso alone) takes a fraction of a second; a large incompressible file in the
+      // initramfs keeps its container running for about a second, long enough to be seen and struck.
+      await writeFile(join(project.dir, "config", "files", "ballast.bin"), randomBytes(160 * 1024 * 1024));
       try {
         const { result } = await signalDuring(["build", "iso", "--force", ...FLAGS], "iso", signal, { afterMs: 200 });
         if (signal === "SIGKILL") expect(result.signal).toBe("SIGKILL");
