@@ -12,7 +12,10 @@ export interface DirectStage {
   readonly script: string;
   /** Host files copied into /in (name in /in -> host path). */
   readonly inputs: Readonly<Record<string, string>>;
-  /** The tarball; `inVolume` when it is already in the sources volume (as after any build). */
+  /**
+   * The tarball. `inVolume`: the timed run finds it in the sources volume, as after a build that ran
+   * the stage (put there untimed when it is not, as when the stage's artifact came from a cache).
+   */
   readonly source: { readonly path: string; readonly sha256: string; readonly file: string; readonly inVolume?: boolean } | null;
   /** The invocation's environment, complete except JOBS. */
   readonly env: Readonly<Record<string, string>>;
@@ -44,10 +47,13 @@ export async function directRun(stage: DirectStage): Promise<number> {
   // The stage's whole environment (SRC, SOURCE_DATE_EPOCH, ... come from the stage table) plus JOBS.
   const env = Object.entries({ JOBS: "2", ...stage.env }).flatMap(([k, v]) => ["-e", `${k}=${v}`]);
 
+  const sourcesVolume = `${stage.volumePrefix}-sources`;
+  if (stage.source?.inVolume) await ensureSourceInVolume(stage.image, sourcesVolume, stage.source);
+
   const started = Date.now();
   const { stdout } = await docker([
     "create", "--platform", PLATFORM, "--network", "none", "--label", "levitate-docker=1", "--label", "levitate-docker.role=bench",
-    "-v", `${stage.volumePrefix}-sources:/sources`,
+    "-v", `${sourcesVolume}:/sources`,
     "-v", `${stage.volumePrefix}-work-${stage.name}-${stage.toolchainKey.slice(0, 12)}:/work`,
     "-v", `${stage.volumePrefix}-ccache:/ccache`,
     ...env, stage.image, ...STAGE_COMMAND,
@@ -63,6 +69,29 @@ export async function directRun(stage: DirectStage): Promise<number> {
     return Date.now() - started;
   } finally {
     await docker(["rm", "-f", id]).catch(() => undefined);
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** Untimed: copies the tarball into the sources volume unless it is there already. */
+async function ensureSourceInVolume(image: string, volume: string, source: NonNullable<DirectStage["source"]>): Promise<void> {
+  const target = `/sources/${source.sha256}/${source.file}`;
+  const check = await execa("docker", ["run", "--rm", "--network", "none", "-v", `${volume}:/sources`, "--entrypoint", "test", image, "-f", target], { reject: false, stdin: "ignore" });
+  if (check.exitCode === 0) return;
+  const staging = await mkdtemp(join(tmpdir(), "levitate-direct-source-"));
+  try {
+    const carrier = join(staging, source.sha256);
+    await mkdir(carrier);
+    await copyFile(source.path, join(carrier, source.file));
+    const { stdout } = await docker(["create", "--network", "none", "-v", `${volume}:/sources`, image, "true"]);
+    const id = stdout.trim();
+    try {
+      // Into /sources/: the directory <sha256> is made, or merged into when it exists.
+      await docker(["cp", carrier, `${id}:/sources/`]);
+    } finally {
+      await docker(["rm", "-f", id]).catch(() => undefined);
+    }
+  } finally {
     await rm(staging, { recursive: true, force: true });
   }
 }
