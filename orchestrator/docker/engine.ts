@@ -1,8 +1,9 @@
-// The Docker engine: the one module that imports dockerode; it checks the engine answers, then hands out resource clients.
-import Docker from "dockerode";
+// The Docker engine: the one module that loads dockerode; it checks the engine answers, then hands out resource clients.
+import type Docker from "dockerode";
 import { UserError } from "../errors/errors.js";
 import { containerClient } from "./container-client.js";
 import { modemOptions } from "./dockerode-util.js";
+import { loadDockerode } from "./load-dockerode.js";
 import { describeEndpoint, howToStartEngine } from "./endpoint.js";
 import type { Endpoint } from "./endpoint.js";
 import { imageClient } from "./image-client.js";
@@ -31,7 +32,8 @@ export function createEngine(options: CreateEngineOptions = {}): Engine {
   const endpoint = describeEndpoint(env);
   let docker: Docker;
   try {
-    docker = new Docker(modemOptions(env));
+    const DockerClient = loadDockerode();
+    docker = new DockerClient(modemOptions(env));
   } catch (error) {
     throw new UserError(`DOCKER_HOST is not usable: ${(error as Error).message}`, { cause: error });
   }

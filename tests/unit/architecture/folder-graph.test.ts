@@ -1,4 +1,4 @@
-// The folders of orchestrator/ import each other without a cycle, and only docker/engine.ts loads dockerode.
+// The folders of orchestrator/ import each other without a cycle, and only docker/load-dockerode.ts loads dockerode.
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -66,8 +66,11 @@ describe("the folder graph of orchestrator/", () => {
     expect(findCycle(new Map([["a", new Set(["b"])], ["b", new Set(["a"])]]))).toEqual(["a", "b", "a"]);
   });
 
-  it("loads dockerode only in docker/engine.ts", () => {
-    const loaders = sourceFiles(ROOT).filter((f) => /^import\s+(?!type)[^;]*["']dockerode["']/m.test(readFileSync(f, "utf8")));
-    expect(loaders.map((f) => relative(ROOT, f))).toEqual(["docker/engine.ts"]);
+  it("loads dockerode only in docker/load-dockerode.ts (for docker/engine.ts)", () => {
+    const loads = (text: string) => /^import\s+(?!type)[^;]*["']dockerode["']/m.test(text) || /require\(["']dockerode["']\)/.test(text);
+    const loaders = sourceFiles(ROOT).filter((f) => loads(readFileSync(f, "utf8")));
+    expect(loaders.map((f) => relative(ROOT, f))).toEqual(["docker/load-dockerode.ts"]);
+    const users = sourceFiles(ROOT).filter((f) => /from "\.\/load-dockerode\.js"|from "\.\.\/docker\/load-dockerode\.js"/.test(readFileSync(f, "utf8")));
+    expect(users.map((f) => relative(ROOT, f))).toEqual(["docker/engine.ts"]);
   });
 });
