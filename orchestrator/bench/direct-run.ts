@@ -4,7 +4,9 @@ import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PLATFORM } from "../docker/platform.js";
-import { STAGE_COMMAND } from "../build/run-container-stage.js";
+
+/** What a person would run: the stage script, its outputs left in /out for `docker cp`. */
+const DIRECT_COMMAND = ["sh", "-c", "mkdir -p /out && exec sh /in/stage.sh"] as const;
 
 export interface DirectStage {
   readonly name: string;
@@ -56,7 +58,7 @@ export async function directRun(stage: DirectStage): Promise<number> {
     "-v", `${sourcesVolume}:/sources`,
     "-v", `${stage.volumePrefix}-work-${stage.name}-${stage.toolchainKey.slice(0, 12)}:/work`,
     "-v", `${stage.volumePrefix}-ccache:/ccache`,
-    ...env, stage.image, ...STAGE_COMMAND,
+    ...env, stage.image, ...DIRECT_COMMAND,
   ]);
   const id = stdout.trim();
   try {

@@ -39,22 +39,34 @@ export interface RunContainerStageOptions {
   readonly limits?: { readonly memoryBytes: number; readonly pidsLimit: number };
 }
 
+/** Stages run as this user (present in every toolchain image), with no capabilities; it owns the volumes it writes. */
+export const STAGE_USER = "nobody";
+/** nobody's uid and gid in Debian and in Alpine: the owner of the /out tmpfs. */
+export const STAGE_UID = 65534;
+
 /**
- * The contract: /out exists and is empty when the script starts. A source reaches its volume as
- * `<file>.upload` and is renamed here, once the upload is whole: an upload cut off by a kill is
- * uploaded again by the next run instead of being taken for the tarball.
+ * The contract: /out exists, is empty and is the stage user's when the script starts. A source reaches
+ * its volume as `<file>.upload` and is renamed here, once the upload is whole: an upload cut off by a
+ * kill is uploaded again by the next run instead of being taken for the tarball. The script's output
+ * (both streams) is its log, on stderr; once it has succeeded, stdout carries a tar of /out, which the
+ * build unpacks as it arrives (no second request for the files once the container has stopped).
  */
 export const STAGE_COMMAND = [
   "sh",
   "-c",
-  'if [ -n "${SRC:-}" ] && [ -f "$SRC.upload" ]; then mv -f "$SRC.upload" "$SRC"; fi; mkdir -p /out && exec sh /in/stage.sh',
+  'if [ -n "${SRC:-}" ] && [ -f "$SRC.upload" ]; then mv -f "$SRC.upload" "$SRC"; fi; ' +
+    `[ -w /out ] || { echo "stage: /out is not writable by $(id -un) (uid $(id -u)); the /out tmpfs belongs to uid ${STAGE_UID}" >&2; exit 70; }; ` +
+    "sh /in/stage.sh >&2 && tar -C /out -cf - .",
 ] as const;
 
-/** Stages run as this user (present in every toolchain image), with no capabilities; it owns the volumes it writes. */
-export const STAGE_USER = "nobody";
-
-/** Scratch space in RAM for the scripts' temporary files; the root filesystem is read-only. */
-export const STAGE_TMPFS = { "/tmp": "rw,nosuid,nodev,exec,size=2g,mode=1777" } as const;
+/**
+ * In RAM: /tmp for the scripts' temporary files (the root filesystem is read-only), and /out, where a
+ * stage leaves its outputs (the largest, the ISO, is a few MB). Both count against the stage's memory limit.
+ */
+export const STAGE_TMPFS = {
+  "/tmp": "rw,nosuid,nodev,exec,size=2g,mode=1777",
+  "/out": `rw,nosuid,nodev,noexec,size=1g,mode=0755,uid=${STAGE_UID},gid=${STAGE_UID}`,
+} as const;
 
 /** The build tree volume of a stage: per toolchain, so a new compiler never reuses old objects. */
 export function workVolumeName(prefix: string, stage: StageName, toolchainKey: string): string {
@@ -92,7 +104,9 @@ export function stageSpec(options: Omit<RunContainerStageOptions, "engine" | "lo
     network: "none",
     user: STAGE_USER,
     readOnlyRootfs: true,
-    scratch: ["/in", "/out"],
+    scratch: ["/in"],
+    // The log is ours (out/logs/) and stdout is a tar: the engine need not keep a copy.
+    engineLog: false,
     tmpfs: STAGE_TMPFS,
     memoryBytes: (options.limits ?? DEFAULT_LIMITS).memoryBytes,
     pidsLimit: (options.limits ?? DEFAULT_LIMITS).pidsLimit,
@@ -123,13 +137,13 @@ function inFile(file: StageInvocation["files"][number], artifacts: ReadonlyMap<S
   return { path: file.path, hostPath: file.hostPath, ...(file.mode === undefined ? {} : { mode: file.mode }) };
 }
 
-/** Copies the container's /out (a tar whose entries start with "out/") into `dir`. */
+/** Unpacks the tar of /out that the stage command writes to stdout (entries "./", "./bzImage", ...) into `dir`. */
 async function extractOut(tar: Readable, dir: string): Promise<void> {
   await pipeline(
     tar,
     extract(dir, {
-      map: (header) => ({ ...header, name: header.name.replace(/^out\/?/, "") }),
-      ignore: (_name, header) => header?.name === "out" || header?.name === "out/",
+      map: (header) => ({ ...header, name: header.name.replace(/^\.\//, "") }),
+      ignore: (_name, header) => header?.name === "." || header?.name === "./" || header?.name === "",
       // The stage's user owns them in the container; on the host they are ours (the types lack this tar-fs option).
       ...({ chown: false } as object),
     }),
@@ -150,8 +164,7 @@ export async function runContainerStage(options: RunContainerStageOptions, into:
         log.write(chunk);
         tail.push(chunk);
       },
-      collectPath: "/out",
-      collect: (tar) => extractOut(tar, into),
+      collectStdout: (tar) => extractOut(tar, into),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     };
     const result = options.prepared === undefined ? await options.engine.containers.run(stageSpec(options), runOptions) : await (await options.prepared).run(runOptions);

@@ -54,6 +54,7 @@ export async function createContainer(docker: Docker, runId: string, volumes: Vo
         ...(spec.tmpfs === undefined ? {} : { Tmpfs: { ...spec.tmpfs } }),
         Devices: (spec.devices ?? []).map((d) => ({ PathOnHost: d, PathInContainer: d, CgroupPermissions: "rwm" })),
         AutoRemove: spec.autoRemove ?? false,
+        ...(spec.engineLog === false ? { LogConfig: { Type: "none", Config: {} } } : {}),
       },
     });
   } catch (error) {

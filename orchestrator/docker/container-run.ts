@@ -35,6 +35,8 @@ export async function runToEnd(
   let exitCode: number | null = null;
   let helperRemoved: Promise<void> = Promise.resolve();
   let engineLost: string | null = null;
+  let collected: Promise<void> | null = null;
+  let stdout: PassThrough | null = null;
   try {
     // Inputs first, then the volumes change hands: an upload can create directories in a volume
     // (a new source's /sources/<sha256>/), which the stage's user must own to rename the upload.
@@ -43,22 +45,33 @@ export async function runToEnd(
     await uploadInputs(container, options.inputs, spec);
     if (handedOver === undefined) helperRemoved = (await giveVolumesTo(docker, runId, spec, container)).removed;
     const stream = await container.attach({ stream: true, stdout: true, stderr: true });
-    const ended = demux(docker, stream, options.onOutput);
+    stdout = options.collectStdout === undefined ? null : new PassThrough();
+    // Started now, so the stream has a reader from its first byte; judged only after a zero exit.
+    collected = stdout === null ? null : options.collectStdout!(stdout);
+    collected?.catch(() => undefined);
+    const ended = demux(docker, stream, options.onOutput, stdout);
     if (options.signal?.aborted) killed.for = "cancel";
     else {
       await container.start();
       exitCode = ((await container.wait()) as { StatusCode: number }).StatusCode;
       await ended;
     }
-    if (killed.for === null && exitCode === 0 && options.collectPath !== undefined && options.collect !== undefined) {
-      const tar = await container.getArchive({ path: options.collectPath });
-      await options.collect(tar as unknown as Readable);
+    stdout?.end();
+    if (killed.for === null && exitCode === 0) {
+      await collected;
+      if (options.collectPath !== undefined && options.collect !== undefined) {
+        const tar = await container.getArchive({ path: options.collectPath });
+        await options.collect(tar as unknown as Readable);
+      }
     }
   } catch (error) {
     if (killed.for !== null || (engineLost = await engineLoss(docker, options.endpoint)) === null) throw error;
   } finally {
     if (timer) clearTimeout(timer);
     options.signal?.removeEventListener("abort", onAbort);
+    // Whatever happened, the consumer has finished writing before the caller sees the result.
+    stdout?.end();
+    await collected?.catch(() => undefined);
     // v: its scratch volumes (inputs, outputs) go with it; named volumes are never removed by this.
     await Promise.all([container.remove({ force: true, v: true }).catch(() => undefined), helperRemoved]);
   }
@@ -143,10 +156,11 @@ function signalOfStatus(status: number | null): NodeJS.Signals | null {
   return found === undefined ? null : (found[0] as NodeJS.Signals);
 }
 
-function demux(docker: Docker, stream: NodeJS.ReadWriteStream, onOutput: RunOptions["onOutput"]): Promise<void> {
-  const stdout = new PassThrough();
+/** Splits the attached stream; stdout goes to `collector` when there is one (which the caller ends). */
+function demux(docker: Docker, stream: NodeJS.ReadWriteStream, onOutput: RunOptions["onOutput"], collector: PassThrough | null): Promise<void> {
+  const stdout = collector ?? new PassThrough();
   const stderr = new PassThrough();
-  stdout.on("data", (chunk: Buffer) => onOutput?.(chunk, "stdout"));
+  if (collector === null) stdout.on("data", (chunk: Buffer) => onOutput?.(chunk, "stdout"));
   stderr.on("data", (chunk: Buffer) => onOutput?.(chunk, "stderr"));
   docker.modem.demuxStream(stream, stdout, stderr);
   return new Promise<void>((resolve) => {

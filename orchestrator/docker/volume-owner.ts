@@ -9,9 +9,14 @@ export const ROLE_PREPARE = "prepare";
 /** Only what changing owners needs: chown, and reaching files whatever their mode. */
 export const PREPARE_CAPS = ["CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER"] as const;
 
-/** The writable paths of `spec` (its volumes and scratch volumes), which its user must own. */
+/**
+ * The volumes of `spec` its user writes, which it must own: its named volumes not mounted read-only.
+ * Scratch volumes are not among them: the uploads land there, already the user's, and it only reads
+ * them (a stage writes its outputs to a tmpfs). A container whose only volumes are scratch volumes
+ * (the iso and grub stages) so needs no helper at all, which keeps an edit -> ISO build short.
+ */
 export function writablePaths(spec: ContainerSpec): string[] {
-  return [...(spec.mounts ?? []).filter((m) => m.readOnly !== true).map((m) => m.target), ...(spec.scratch ?? [])];
+  return (spec.mounts ?? []).filter((m) => m.readOnly !== true).map((m) => m.target);
 }
 
 /** The helper's script: only entries not yet owned by the user are changed, so a warm tree costs one walk. */

@@ -1,4 +1,4 @@
-// Container stages for the fake engine: each leaves the files it promises in /out, handed back as a tar like Docker's.
+// Container stages for the fake engine: each leaves the files it promises in /out, handed back as the stage command does (a tar on stdout).
 import type { Readable } from "node:stream";
 import { pack } from "tar-stream";
 import type { ContainerSpec, RunOptions, RunResult } from "../../orchestrator/docker/types.js";
@@ -24,15 +24,16 @@ function emptyTar(): string {
 export function stageContainers(files: StageFiles = DEFAULT_STAGE_FILES): RunScript {
   return async (spec: ContainerSpec, options: RunOptions): Promise<RunResult> => {
     const stage = spec.labels?.["levitate-docker.stage"] ?? "?";
-    options.onOutput?.(Buffer.from(`building ${stage}\n`), "stdout");
+    options.onOutput?.(Buffer.from(`building ${stage}\n`), "stderr");
+    // What `tar -C /out -cf - .` writes.
     const tar = pack();
-    tar.entry({ name: "out/", type: "directory" });
+    tar.entry({ name: "./", type: "directory" });
     for (const [name, content] of Object.entries(files[stage] ?? {})) {
       const value = typeof content === "function" ? content(spec.env ?? {}) : content;
-      tar.entry({ name: `out/${name}`, mode: 0o644 }, typeof value === "string" ? Buffer.from(value, "binary") : value);
+      tar.entry({ name: `./${name}`, mode: 0o644 }, typeof value === "string" ? Buffer.from(value, "binary") : value);
     }
     tar.finalize();
-    await options.collect?.(tar as unknown as Readable);
+    await options.collectStdout?.(tar as unknown as Readable);
     return runResult(0);
   };
 }

@@ -18,7 +18,7 @@ describe("container hardening", () => {
     expect(DEFAULT_LIMITS).toEqual({ memoryBytes: 4 * 1024 ** 3, pidsLimit: 4096 });
   });
 
-  it("hands only writable volumes to the stage user, changing only what it does not own yet", () => {
+  it("hands only the writable named volumes to the stage user (not scratch ones), changing only what it does not own yet", () => {
     const spec = {
       image: "t",
       cmd: [],
@@ -30,7 +30,9 @@ describe("container hardening", () => {
       ],
       scratch: ["/in", "/out"],
     };
-    expect(writablePaths(spec)).toEqual(["/sources", "/in", "/out"]);
+    expect(writablePaths(spec)).toEqual(["/sources"]);
+    // Scratch volumes only: no helper is needed at all.
+    expect(writablePaths({ ...spec, mounts: [] })).toEqual([]);
     expect(chownScript("nobody", ["/work", "/out"])).toBe(
       `u=$(id -u nobody) && g=$(id -g nobody) && find '/work' '/out' \\( ! -user "$u" -o ! -group "$g" \\) -exec chown -h "$u:$g" {} +`,
     );
