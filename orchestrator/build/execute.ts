@@ -209,6 +209,9 @@ export async function executePlan(options: ExecuteOptions): Promise<StageOutcome
         ...(ready === null ? {} : { prepared: Promise.resolve(ready) }),
         ...signal,
       };
+      // The modules publishing needs (metadata, its zod schema, the SBOM: about 0.1 s to load) are
+      // loaded while the container runs and this thread has nothing else to do, not after it.
+      import("../metadata/record-build.js").catch(() => undefined);
       await runContainerStage(opts, into);
       prepared.delete(stage.name);
     }
