@@ -72,7 +72,7 @@ export async function runToEnd(
     // Whatever happened, the consumer has finished writing before the caller sees the result.
     stdout?.end();
     await collected?.catch(() => undefined);
-    // v: its scratch volumes (inputs, outputs) go with it; named volumes are never removed by this.
+    // v: its scratch volumes (where inputs were uploaded) go with it; named volumes are never removed by this.
     await Promise.all([container.remove({ force: true, v: true }).catch(() => undefined), helperRemoved]);
   }
   // A failure nobody here caused may be the engine's: a stopping dockerd kills every container it runs.

@@ -13,9 +13,9 @@ import type Docker from "dockerode";
  */
 export function loadDockerode(): typeof Docker {
   const require = createRequire(import.meta.url);
-  const dockerodeMain = require.resolve("dockerode");
-  defer(createRequire(dockerodeMain), "./session.js");
-  defer(createRequire(createRequire(dockerodeMain).resolve("docker-modem")), "./ssh.js");
+  const fromDockerode = createRequire(require.resolve("dockerode"));
+  defer(fromDockerode, "./session.js");
+  defer(createRequire(fromDockerode.resolve("docker-modem")), "./ssh.js");
   return require("dockerode") as typeof Docker;
 }
 
