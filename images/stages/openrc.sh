@@ -51,6 +51,9 @@ src=$tree/src
 build=$tree/build
 
 # 2. Configure: static, musl, no PAM/audit/SELinux/capabilities, no completions or pkg-config files.
+#    Every program links librc and libeinfo statically; with a section per function and
+#    --gc-sections each keeps only the code it calls: the helpers' distinct ELF files shrink
+#    from 4.4 MB to 3.1 MB, which the initramfs, the ISO and every boot's unpacking pay for.
 #    Re-run setup only when these options or the compiler change (ninja itself re-runs meson
 #    when meson.build files change).
 cc=$CC_MUSL
@@ -59,7 +62,8 @@ if command -v ccache >/dev/null 2>&1 && [ -d /ccache ] && [ -w /ccache ]; then
     cc="ccache $CC_MUSL"
 fi
 set -- --prefix=/usr --sysconfdir=/etc --libdir=lib --buildtype=minsize \
-    --default-library=static -Dc_link_args=-static -Dos=Linux \
+    --default-library=static -Dos=Linux \
+    "-Dc_args=-ffunction-sections -fdata-sections" "-Dc_link_args=-static -Wl,--gc-sections" \
     -Dpam=false -Daudit=disabled -Dselinux=disabled -Dcapabilities=disabled \
     -Dbash-completions=false -Dzsh-completions=false -Dpkgconfig=false \
     -Dnewnet=false -Dsysvinit=false
