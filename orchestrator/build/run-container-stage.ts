@@ -41,12 +41,13 @@ export interface RunContainerStageOptions {
 
 /** Stages run as this user (present in every toolchain image), with no capabilities; it owns the volumes it writes. */
 export const STAGE_USER = "nobody";
-/** nobody's uid and gid in Debian and in Alpine: the owner of the /out tmpfs. */
+/** nobody's uid and gid in Debian and in Alpine: the owner of the /in and /out tmpfs mounts. */
 export const STAGE_UID = 65534;
 
 /**
- * The contract: /out exists, is empty and is the stage user's when the script starts. A source reaches
- * its volume as `<file>.upload` and is renamed here, once the upload is whole: an upload cut off by a
+ * The contract: the stage's files arrive on stdin as a tar, unpacked into /in first; /out exists, is
+ * empty and is the stage user's when the script starts. A source reaches its volume (uploaded before
+ * the start) as `<file>.upload` and is renamed here, once the upload is whole: an upload cut off by a
  * kill is uploaded again by the next run instead of being taken for the tarball. The script's output
  * (both streams) is its log, on stderr; once it has succeeded, stdout carries a tar of /out, which the
  * build unpacks as it arrives (no second request for the files once the container has stopped).
@@ -54,19 +55,25 @@ export const STAGE_UID = 65534;
 export const STAGE_COMMAND = [
   "sh",
   "-c",
-  'if [ -n "${SRC:-}" ] && [ -f "$SRC.upload" ]; then mv -f "$SRC.upload" "$SRC"; fi; ' +
+  'tar -C /in -xf - || { echo "stage: could not unpack the stage files (a tar on stdin) into /in" >&2; exit 70; }; ' +
+    'if [ -n "${SRC:-}" ] && [ -f "$SRC.upload" ]; then mv -f "$SRC.upload" "$SRC"; fi; ' +
     `[ -w /out ] || { echo "stage: /out is not writable by $(id -un) (uid $(id -u)); the /out tmpfs belongs to uid ${STAGE_UID}" >&2; exit 70; }; ` +
     "sh /in/stage.sh >&2 && tar -C /out -cf - .",
 ] as const;
 
 /**
- * In RAM: /tmp for the scripts' temporary files (the root filesystem is read-only), and /out, where a
- * stage leaves its outputs (the largest, the ISO, is a few MB). Both count against the stage's memory limit.
+ * In RAM: /tmp for the scripts' temporary files (the root filesystem is read-only), /in for the stage's
+ * files, and /out, where a stage leaves its outputs (the largest, the ISO, is a few MB). All count
+ * against the stage's memory limit.
  */
 export const STAGE_TMPFS = {
   "/tmp": "rw,nosuid,nodev,exec,size=2g,mode=1777",
+  "/in": `rw,nosuid,nodev,noexec,size=1g,mode=0755,uid=${STAGE_UID},gid=${STAGE_UID}`,
   "/out": `rw,nosuid,nodev,noexec,size=1g,mode=0755,uid=${STAGE_UID},gid=${STAGE_UID}`,
 } as const;
+
+/** Where a stage's files land: the group of its inputs for this directory goes to the container's stdin. */
+export const STAGE_IN = "/in";
 
 /** The build tree volume of a stage: per toolchain, so a new compiler never reuses old objects. */
 export function workVolumeName(prefix: string, stage: StageName, toolchainKey: string): string {
@@ -78,10 +85,13 @@ export function stageContainer(options: Omit<RunContainerStageOptions, "engine" 
   return { spec: stageSpec(options), inputs: stageInputs(options) };
 }
 
-/** What the stage container receives as tar streams: its files in /in (artifacts of needed stages included), its source. */
+/**
+ * What the stage container receives: its files in /in (artifacts of needed stages included; a tar on
+ * its stdin), its source (uploaded into the sources volume unless it is there already).
+ */
 function stageInputs(options: Pick<RunContainerStageOptions, "invocation" | "artifacts" | "sourcePath">): InputGroup[] {
   const { invocation } = options;
-  const inputs: InputGroup[] = [{ dir: "/in", files: invocation.files.map((f) => inFile(f, options.artifacts)) }];
+  const inputs: InputGroup[] = [{ dir: STAGE_IN, files: invocation.files.map((f) => inFile(f, options.artifacts)) }];
   if (invocation.source !== null && options.sourcePath !== null) {
     const dir = sourceDir(invocation.source.sha256);
     const file = invocation.source.file;
@@ -104,7 +114,7 @@ export function stageSpec(options: Omit<RunContainerStageOptions, "engine" | "lo
     network: "none",
     user: STAGE_USER,
     readOnlyRootfs: true,
-    scratch: ["/in"],
+    stdinOnce: true,
     // The log is ours (out/logs/) and stdout is a tar: the engine need not keep a copy.
     engineLog: false,
     tmpfs: STAGE_TMPFS,
@@ -159,7 +169,8 @@ export async function runContainerStage(options: RunContainerStageOptions, into:
   let exitCode: number;
   try {
     const runOptions: RunOptions = {
-      inputs,
+      stdinFiles: inputs.find((group) => group.dir === STAGE_IN)?.files ?? [],
+      inputs: inputs.filter((group) => group.dir !== STAGE_IN),
       onOutput: (chunk) => {
         log.write(chunk);
         tail.push(chunk);

@@ -32,9 +32,9 @@ export async function createContainer(docker: Docker, runId: string, volumes: Vo
       ...(spec.user === undefined ? {} : { User: spec.user }),
       Labels: resourceLabels(runId, role, { ...owner, ...spec.labels }),
       Tty: spec.tty ?? false,
-      OpenStdin: spec.openStdin ?? false,
-      StdinOnce: false,
-      AttachStdin: spec.openStdin ?? false,
+      OpenStdin: (spec.openStdin ?? false) || (spec.stdinOnce ?? false),
+      StdinOnce: spec.stdinOnce ?? false,
+      AttachStdin: (spec.openStdin ?? false) || (spec.stdinOnce ?? false),
       AttachStdout: true,
       AttachStderr: true,
       NetworkDisabled: spec.network === "none",
@@ -47,10 +47,7 @@ export async function createContainer(docker: Docker, runId: string, volumes: Vo
         NetworkMode: spec.network,
         ...(spec.ports === undefined || spec.ports.length === 0 ? {} : { PortBindings: portBindings(spec.ports) }),
         ReadonlyRootfs: spec.readOnlyRootfs ?? false,
-        Mounts: [
-          ...(spec.mounts ?? []).map((m) => ({ Type: "volume" as const, Source: m.volume, Target: m.target, ReadOnly: m.readOnly ?? false })),
-          ...(spec.scratch ?? []).map((target) => ({ Type: "volume" as const, Source: "", Target: target })),
-        ],
+        Mounts: (spec.mounts ?? []).map((m) => ({ Type: "volume" as const, Source: m.volume, Target: m.target, ReadOnly: m.readOnly ?? false })),
         ...(spec.tmpfs === undefined ? {} : { Tmpfs: { ...spec.tmpfs } }),
         Devices: (spec.devices ?? []).map((d) => ({ PathOnHost: d, PathInContainer: d, CgroupPermissions: "rwm" })),
         AutoRemove: spec.autoRemove ?? false,
@@ -68,7 +65,7 @@ export async function createContainer(docker: Docker, runId: string, volumes: Vo
  * root filesystem; with a `user`, the engine makes the uploaded files that user's.
  */
 export async function uploadInputs(container: Docker.Container, inputs: readonly InputGroup[] | undefined, spec?: ContainerSpec): Promise<void> {
-  const roots = spec === undefined ? [] : [...(spec.mounts ?? []).map((m) => m.target), ...(spec.scratch ?? [])];
+  const roots = (spec?.mounts ?? []).map((m) => m.target);
   for (const input of inputs ?? []) {
     if (input.unlessExists !== undefined && (await exists(container, input.unlessExists))) continue;
     const root = roots.filter((r) => input.dir === r || input.dir.startsWith(`${r}/`)).sort((a, b) => b.length - a.length)[0] ?? "/";

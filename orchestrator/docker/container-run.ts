@@ -4,10 +4,11 @@ import { createConnection } from "node:net";
 import type { NetConnectOpts } from "node:net";
 import { constants } from "node:os";
 import { PassThrough } from "node:stream";
-import type { Readable } from "node:stream";
+import type { Duplex, Readable } from "node:stream";
 import { cancelReasonOf } from "../errors/errors.js";
-import type { ContainerSpec, RunOptions, RunResult } from "./types.js";
+import type { ContainerSpec, InputFile, RunOptions, RunResult } from "./types.js";
 import { uploadInputs } from "./container-create.js";
+import { packInputs } from "./tar-inputs.js";
 import { giveVolumesTo } from "./volume-owner.js";
 
 /**
@@ -44,7 +45,8 @@ export async function runToEnd(
     if (handedOver !== undefined) helperRemoved = handedOver;
     await uploadInputs(container, options.inputs, spec);
     if (handedOver === undefined) helperRemoved = (await giveVolumesTo(docker, runId, spec, container)).removed;
-    const stream = await container.attach({ stream: true, stdout: true, stderr: true });
+    const stdinFiles = options.stdinFiles;
+    const stream = await container.attach({ stream: true, stdout: true, stderr: true, ...(stdinFiles === undefined ? {} : { stdin: true, hijack: true }) });
     stdout = options.collectStdout === undefined ? null : new PassThrough();
     // Started now, so the stream has a reader from its first byte; judged only after a zero exit.
     collected = stdout === null ? null : options.collectStdout!(stdout);
@@ -53,8 +55,13 @@ export async function runToEnd(
     if (options.signal?.aborted) killed.for = "cancel";
     else {
       await container.start();
+      const feed = stdinFiles === undefined ? null : feedStdin(stream as unknown as Duplex, stdinFiles);
       exitCode = ((await container.wait()) as { StatusCode: number }).StatusCode;
       await ended;
+      // All output has arrived: what the command did not read of its stdin is moot now.
+      feed?.stop();
+      const unsent = (await feed?.done) ?? null;
+      if (unsent !== null && killed.for === null) throw unsent;
     }
     stdout?.end();
     if (killed.for === null && exitCode === 0) {
@@ -72,7 +79,7 @@ export async function runToEnd(
     // Whatever happened, the consumer has finished writing before the caller sees the result.
     stdout?.end();
     await collected?.catch(() => undefined);
-    // v: its scratch volumes (where inputs were uploaded) go with it; named volumes are never removed by this.
+    // v: any anonymous volume (an image's VOLUME) goes with it; named volumes are never removed by this.
     await Promise.all([container.remove({ force: true, v: true }).catch(() => undefined), helperRemoved]);
   }
   // A failure nobody here caused may be the engine's: a stopping dockerd kills every container it runs.
@@ -154,6 +161,36 @@ function signalOfStatus(status: number | null): NodeJS.Signals | null {
   if (status === null || status <= 128) return null;
   const found = Object.entries(constants.signals).find(([, n]) => n === status - 128);
   return found === undefined ? null : (found[0] as NodeJS.Signals);
+}
+
+/**
+ * Writes `files` as one tar to the attached stdin, then half-closes it: with StdinOnce that is the
+ * command's end of input. `done` settles once the tar is written, the stream has closed, or `stop`
+ * is called (the command has ended and its output has arrived: a command that exited without reading
+ * all of it leaves the rest stuck in the socket, so the stream is destroyed). A file that cannot be
+ * read is the error it settles with; stdin is closed then too, so the command sees a cut-off archive
+ * and fails instead of waiting for more.
+ */
+function feedStdin(stream: Duplex, files: readonly InputFile[]): { readonly done: Promise<Error | null>; stop(): void } {
+  const tar = packInputs(files);
+  let settle: (error: Error | null, abandon?: boolean) => void = () => undefined;
+  const done = new Promise<Error | null>((resolve) => {
+    let settled = false;
+    settle = (error, abandon = false) => {
+      if (settled) return;
+      settled = true;
+      tar.unpipe(stream);
+      if (error !== null || abandon) tar.destroy();
+      if (abandon) stream.destroy();
+      else if (!stream.destroyed) stream.end();
+      resolve(error);
+    };
+    tar.once("error", (error: Error) => settle(new Error(`could not send the container its inputs: ${error.message}`)));
+    tar.once("end", () => settle(null));
+    stream.once("close", () => settle(null));
+    tar.pipe(stream, { end: false });
+  });
+  return { done, stop: () => settle(null, true) };
 }
 
 /** Splits the attached stream; stdout goes to `collector` when there is one (which the caller ends). */

@@ -11,9 +11,8 @@ export const PREPARE_CAPS = ["CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER
 
 /**
  * The volumes of `spec` its user writes, which it must own: its named volumes not mounted read-only.
- * Scratch volumes are not among them: the uploads land there, already the user's, and it only reads
- * them (a stage writes its outputs to a tmpfs). A container whose only volumes are scratch volumes
- * (the iso and grub stages) so needs no helper at all, which keeps an edit -> ISO build short.
+ * A stage's inputs and outputs live in tmpfs mounts of its own (/in, /out), so a stage without named
+ * volumes (the iso and grub stages) needs no helper at all, which keeps an edit -> ISO build short.
  */
 export function writablePaths(spec: ContainerSpec): string[] {
   return (spec.mounts ?? []).filter((m) => m.readOnly !== true).map((m) => m.target);

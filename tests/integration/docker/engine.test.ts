@@ -38,6 +38,56 @@ describe("docker engine", () => {
     expect(await engine.containers.inspect(result.containerId)).toBeNull();
   });
 
+  it("sends stdinFiles as one tar on stdin and closes it, so the command reads them and then sees the end of its input", async () => {
+    const seen: string[] = [];
+    const big = Buffer.alloc(3 * 1024 * 1024, 7);
+    const result = await engine.containers.run(
+      {
+        image: BASE_IMAGE,
+        cmd: ["sh", "-c", "mkdir /tmp/in && tar -C /tmp/in -xf - && cat /tmp/in/sub/hello.txt && wc -c < /tmp/in/big.bin && stat -c %a /tmp/in/run.sh && cat; echo cat-ended"],
+        network: "none",
+        stdinOnce: true,
+        tmpfs: { "/tmp": "rw,size=64m" },
+        readOnlyRootfs: true,
+        labels: { "levitate-docker.role": "test" },
+      },
+      {
+        stdinFiles: [
+          { path: "sub/hello.txt", data: "hello over stdin\n" },
+          { path: "big.bin", data: big },
+          { path: "run.sh", data: "#!/bin/sh\n", mode: 0o755 },
+        ],
+        onOutput: (chunk, stream) => seen.push(`${stream}:${chunk.toString()}`),
+      },
+    );
+    expect(result.exitCode).toBe(0);
+    const text = seen.join("");
+    expect(text).toContain("hello over stdin");
+    expect(text).toContain(String(big.length));
+    expect(text).toContain("755");
+    // `cat` after tar returned at once: stdin was at its end.
+    expect(text).toContain("cat-ended");
+    expect(await engine.containers.inspect(result.containerId)).toBeNull();
+  });
+
+  it("reports the exit code of a command that never reads the stdinFiles sent to it (no hang, no error)", async () => {
+    const result = await engine.containers.run(
+      { image: BASE_IMAGE, cmd: ["sh", "-c", "exit 3"], network: "none", stdinOnce: true },
+      { stdinFiles: [{ path: "big.bin", data: Buffer.alloc(8 * 1024 * 1024) }] },
+    );
+    expect(result).toMatchObject({ exitCode: 3, cancelled: false, timedOut: false });
+    expect(await engine.containers.inspect(result.containerId)).toBeNull();
+  });
+
+  it("fails the run naming the input that could not be read, and removes the container", async () => {
+    const run = engine.containers.run(
+      { image: BASE_IMAGE, cmd: ["sh", "-c", "mkdir /tmp/in && tar -C /tmp/in -xf -"], network: "none", stdinOnce: true },
+      { stdinFiles: [{ path: "a.txt", data: "a\n" }, { path: "gone", hostPath: "/nonexistent/levitate-input" }] },
+    );
+    await expect(run).rejects.toThrow(/could not send the container its inputs: .*\/nonexistent\/levitate-input/);
+    expect(await engine.containers.list({ [LABEL_RUN]: engine.runId }, { all: true })).toEqual([]);
+  });
+
   it("labels containers with the tool and the run id while they run", async () => {
     let labels: Record<string, string> = {};
     // Look at it from the outside while it sleeps.

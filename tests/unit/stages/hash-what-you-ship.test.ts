@@ -79,7 +79,8 @@ describe("the key of a container stage", () => {
     const shipped: { env?: Readonly<Record<string, string>>; files: string[] } = { files: [] };
     engine.script = async (spec, options) => {
       shipped.env = spec.env;
-      shipped.files = (options.inputs ?? []).flatMap((g) => g.files.map((f) => `${g.dir}/${f.path}`));
+      // The stage's own files go to its stdin (unpacked into /in), its source is uploaded.
+      shipped.files = [...(options.stdinFiles ?? []).map((f) => `/in/${f.path}`), ...(options.inputs ?? []).flatMap((g) => g.files.map((f) => `${g.dir}/${f.path}`))];
       return runResult(0);
     };
     const expected = stageContainer({ invocation: stage.invocation, key: stage.key, toolchainTag: "tc", toolchainKey: "tk", sourcePath: "/s.tar", artifacts, jobs: 2, volumePrefix: "lvtest" });
