@@ -39,12 +39,15 @@ export async function runBench(argv: readonly string[]): Promise<number> {
   const project = await makeBenchProject(realMirror, { shared: warm });
   const configPath = join(project.dir, "config", "levitate.yaml");
   const flags = ["--config", configPath, "--profile", "offline", ...(minimal ? ["--minimal"] : [])];
-  const cli = async (args: string[], env: Record<string, string> = {}, options: { viaNpx?: boolean } = {}) => {
+  const cli = async (args: string[], env: Record<string, string> = {}, options: { viaNpx?: boolean; unset?: readonly string[] } = {}) => {
     const started = Date.now();
+    // Variables to leave out of the environment (the rest is this process's, as a user's shell passes it).
+    const unset = options.unset ?? [];
+    const base = unset.length === 0 ? process.env : Object.fromEntries(Object.entries(process.env).filter(([name]) => !unset.includes(name)));
     // npx from the package's own directory: what the README's `npx levitate-docker` costs.
     const result = options.viaNpx === true
-      ? await execa("npx", ["levitate-docker", ...args, ...flags], { env: { ...process.env, ...project.env, ...env }, reject: false, stdin: "ignore", cwd: packageRoot })
-      : await execa("node", [join(packageRoot, "bin", "levitate-docker.js"), ...args, ...flags], { env: { ...project.env, ...env }, reject: false, stdin: "ignore", cwd: project.dir });
+      ? await execa("npx", ["levitate-docker", ...args, ...flags], { env: { ...base, ...project.env, ...env }, extendEnv: false, reject: false, stdin: "ignore", cwd: packageRoot })
+      : await execa("node", [join(packageRoot, "bin", "levitate-docker.js"), ...args, ...flags], { env: { ...base, ...project.env, ...env }, extendEnv: false, reject: false, stdin: "ignore", cwd: project.dir });
     const ms = Date.now() - started;
     if (result.exitCode !== 0) throw new Error(`levitate-docker ${args.join(" ")} failed:\n${String(result.stderr).slice(-3000)}`);
     return { ms, stdout: String(result.stdout), stderr: String(result.stderr) };
@@ -153,7 +156,15 @@ export async function runBench(argv: readonly string[]): Promise<number> {
     const noop = await repeat(runs, async () => (await cli(["build"])).ms);
     const npx = await repeat(runs, async () => (await cli(["build"], {}, { viaNpx: true })).ms);
     const inspect = await repeat(runs, async () => timed(() => execa("docker", ["image", "inspect", recipe.tag], { stdin: "ignore" })));
+    // What no command through the bin can beat: Node.js starting and exiting, in this environment.
+    const nodeAlone = await repeat(runs, () => timed(() => execa("node", ["-e", ""], { stdin: "ignore" })));
     record(["no-op build through the bin (node bin/levitate-docker.js)", formatStats(noop, seconds), `${formatRatio(noop, inspect, "`docker image inspect`", seconds)}; target < 0.2 s`]);
+    record(["  of which Node.js itself starting (node -e '')", formatStats(nodeAlone, seconds), `the rest, ${seconds(noop.median - nodeAlone.median)}, is the tool`]);
+    // Node reads NODE_EXTRA_CA_CERTS (a CA bundle; some CI and corporate machines set it) at every start.
+    if (process.env.NODE_EXTRA_CA_CERTS !== undefined) {
+      const bare = await repeat(runs, async () => (await cli(["build"], {}, { unset: ["NODE_EXTRA_CA_CERTS"] })).ms);
+      record(["no-op build through the bin, NODE_EXTRA_CA_CERTS unset", formatStats(bare, seconds), `this environment sets it: Node reads that bundle at every start, +${seconds(noop.median - bare.median)} here`]);
+    }
     record(["no-op build through npx levitate-docker", formatStats(npx, seconds), `x${(npx.median / noop.median).toFixed(2)} of the bin`]);
 
     const coldTotal = rows.find((r) => r[0] === "cold build, total (orchestrated)");
@@ -168,6 +179,13 @@ export async function runBench(argv: readonly string[]): Promise<number> {
     const isoArtifacts = await lastArtifacts();
     const directIso = await repeat(runs, () => direct(isoStage, isoArtifacts, project.volumePrefix, true));
     record(["edit config/files/etc/motd -> new ISO (initramfs + iso)", formatStats(edit, seconds), `${formatRatio(edit, directIso, "plain docker iso stage", seconds)}; target < 1 s`]);
+    if (process.env.NODE_EXTRA_CA_CERTS !== undefined) {
+      const bareEdit = await repeat(runs, async (run) => {
+        await appendFile(join(project.dir, "config", "files", "etc", "motd"), `bench edit ${Date.now()} bare ${run}\n`);
+        return (await cli(["build"], {}, { unset: ["NODE_EXTRA_CA_CERTS"] })).ms;
+      });
+      record(["edit -> new ISO, NODE_EXTRA_CA_CERTS unset", formatStats(bareEdit, seconds), "(see the no-op rows)"]);
+    }
 
     const fragmentBefore = await readFile(join(project.dir, "linux", "levitate.config"), "utf8");
     // The comment makes the key new even where an earlier run cached this very change.
