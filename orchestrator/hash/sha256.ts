@@ -1,6 +1,6 @@
 // The one place content is hashed: bytes, files (streamed, never read whole) and named inputs (cache keys).
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { open } from "node:fs/promises";
 
 export interface HashingOptions {
   signal?: AbortSignal | undefined;
@@ -13,17 +13,36 @@ export function sha256(data: string | Uint8Array): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
-/** Lower-case hex sha256 of a file, read as a stream (tarballs and ISOs are large). */
+/** Files up to this size are read in one go; larger ones (tarballs, ISOs) are streamed. */
+export const SMALL_FILE_BYTES = 1 << 20;
+
+/**
+ * Lower-case hex sha256 of a file. Planning hashes a few dozen small files (scripts, config, the
+ * initramfs code) on every build: read whole, they cost a quarter of what streams do in a fresh process.
+ */
 export async function sha256File(path: string, options: HashingOptions = {}): Promise<string> {
+  options.signal?.throwIfAborted();
   const hash = createHash("sha256");
-  let bytes = 0;
-  const stream = createReadStream(path, options.signal === undefined ? {} : { signal: options.signal });
-  for await (const chunk of stream) {
-    hash.update(chunk as Buffer);
-    bytes += (chunk as Buffer).length;
-    options.onBytes?.(bytes);
+  const handle = await open(path, "r");
+  try {
+    const { size } = await handle.stat();
+    if (size <= SMALL_FILE_BYTES) {
+      const data = await handle.readFile();
+      hash.update(data);
+      options.onBytes?.(data.length);
+      return hash.digest("hex");
+    }
+    let bytes = 0;
+    const stream = handle.createReadStream({ autoClose: false, ...(options.signal === undefined ? {} : { signal: options.signal }) });
+    for await (const chunk of stream) {
+      hash.update(chunk as Buffer);
+      bytes += (chunk as Buffer).length;
+      options.onBytes?.(bytes);
+    }
+    return hash.digest("hex");
+  } finally {
+    await handle.close();
   }
-  return hash.digest("hex");
 }
 
 /** Whether the file at `path` has the sha256 `expected` (compared case-insensitively). */
