@@ -205,7 +205,8 @@ export async function runBench(argv: readonly string[]): Promise<number> {
       const shell = /shell in (\d+(?:\.\d+)?) ?s/.exec(test.stdout)?.[1];
       if (shell !== undefined) shells.push(Number(shell) * 1000);
       for (const match of test.stdout.matchAll(/^ {2}(\S.*?) +(\d+\.\d+) s$/gm)) {
-        if (match[1] === "time to shell") continue;
+        // (The "slowest OpenRC steps" line ends with a step's time too: it is not a phase.)
+        if (match[1] === "time to shell" || match[1]!.startsWith("slowest OpenRC steps")) continue;
         phases.set(match[1]!, [...(phases.get(match[1]!) ?? []), Number(match[2]) * 1000]);
       }
     }
