@@ -13,6 +13,14 @@ import { statusOf } from "./docker-errors.js";
 import { resourceLabels } from "./labels.js";
 import { hardenedHostConfig } from "./hardening.js";
 
+/**
+ * Limits of a lease container. `cat` needs one process and next to no memory, but the runtime's own
+ * Go process (runc init) runs in the container's cgroup before `cat` starts, and its threads count
+ * against the pids limit: with 4 pids and 16 MiB, 3 of 400 starts failed on a loaded machine
+ * ("cannot start a stopped process": the init died before the start), with these none of 340.
+ */
+export const LEASE_LIMITS = { memoryBytes: 64 * 1024 * 1024, pidsLimit: 32 } as const;
+
 export class ContainerLeases implements LeaseBackend {
   constructor(
     private readonly connect: () => Promise<Docker>,
@@ -35,7 +43,7 @@ export class ContainerLeases implements LeaseBackend {
         AttachStdin: true,
         Labels: resourceLabels(this.runId, ROLE_LEASE, labels),
         NetworkDisabled: true,
-        HostConfig: { ...hardenedHostConfig({ memoryBytes: 16 * 1024 * 1024, pidsLimit: 4 }), NetworkMode: "none", ReadonlyRootfs: true },
+        HostConfig: { ...hardenedHostConfig(LEASE_LIMITS), NetworkMode: "none", ReadonlyRootfs: true },
       });
     } catch (error) {
       if (statusOf(error) === 409) return null;
