@@ -18,6 +18,7 @@ import { LABEL_ROLE } from "./types.js";
 export async function createContainer(docker: Docker, runId: string, volumes: VolumeClient, spec: ContainerSpec): Promise<Docker.Container> {
   for (const mount of spec.mounts ?? []) await volumes.ensure(mount.volume);
   const role = spec.labels?.[LABEL_ROLE] ?? "stage";
+  const openStdin = spec.openStdin === true || spec.stdinOnce === true;
   const owner: Record<string, string> = spec.detached === true ? {} : { [LABEL_OWNER]: formatOwner(currentOwner()) };
   try {
     return await docker.createContainer({
@@ -32,9 +33,9 @@ export async function createContainer(docker: Docker, runId: string, volumes: Vo
       ...(spec.user === undefined ? {} : { User: spec.user }),
       Labels: resourceLabels(runId, role, { ...owner, ...spec.labels }),
       Tty: spec.tty ?? false,
-      OpenStdin: (spec.openStdin ?? false) || (spec.stdinOnce ?? false),
+      OpenStdin: openStdin,
       StdinOnce: spec.stdinOnce ?? false,
-      AttachStdin: (spec.openStdin ?? false) || (spec.stdinOnce ?? false),
+      AttachStdin: openStdin,
       AttachStdout: true,
       AttachStderr: true,
       NetworkDisabled: spec.network === "none",

@@ -18,7 +18,7 @@ describe("container hardening", () => {
     expect(DEFAULT_LIMITS).toEqual({ memoryBytes: 4 * 1024 ** 3, pidsLimit: 4096 });
   });
 
-  it("hands only the writable named volumes to the stage user (not scratch ones), changing only what it does not own yet", () => {
+  it("hands only the writable named volumes to the stage user, changing only what it does not own yet", () => {
     const spec = {
       image: "t",
       cmd: [],
