@@ -88,11 +88,14 @@ export async function bootTest(options: BootTestOptions): Promise<BootTestResult
   }
 }
 
-/** Milliseconds from `started` to a shell prompt; a boot that never gets there is a UserError with the console's last lines. */
+/**
+ * Milliseconds from `started` to the arrival of the shell prompt that answered the test's Enter
+ * (not to the end of the quiet time that confirms it); a boot that never gets there is a
+ * UserError with the console's last lines.
+ */
 async function waitForShell(vm: StartedVm, console: AttachedConsole, timeoutMs: number, started: number): Promise<number> {
   try {
-    await console.waitForShell(timeoutMs);
-    return Date.now() - started;
+    return (await console.waitForShell(timeoutMs)) - started;
   } catch (error) {
     if (!(error instanceof ConsoleTimeoutError || error instanceof ConsoleClosedError)) throw error;
     const what = error instanceof ConsoleClosedError ? "QEMU exited before a shell prompt appeared" : `no shell prompt within ${formatSeconds(timeoutMs)}`;

@@ -98,7 +98,7 @@ export function bootTimeline(lines: readonly TimedLine[], shellAtMs: number): Bo
     ["kernel (to starting /init)", initAt],
     ...(openrcAt === undefined ? [] : ([["init (to OpenRC's banner)", openrcAt]] as [string, number][])),
     [openrcAt === undefined ? "init (to a shell prompt)" : "OpenRC runlevels (to a shell prompt)", promptAt],
-    ["prompt seen by the test (Enter pressed, output quiet)", shellAtMs],
+    ["the prompt that answered the test's Enter", shellAtMs],
   ];
   const phases: BootPhase[] = [];
   let previous = 0;

@@ -103,11 +103,16 @@ export class SerialConsole {
     }).then(() => found);
   }
 
-  /** Presses Enter until a fresh prompt is the last thing printed (and stays so briefly). */
-  async waitForShell(timeoutMs: number): Promise<void> {
+  /**
+   * Presses Enter until a fresh prompt is the last thing printed (and stays so briefly).
+   * Resolves to the host time (Date.now()) at which that prompt arrived: the shell had answered
+   * then; the quiet time after it only confirms that nothing followed.
+   */
+  async waitForShell(timeoutMs: number): Promise<number> {
     let pressedAt = 0;
     let chunksAtPress = -1;
     let promptSincePress = false;
+    let promptAt = 0;
     await this.until("shell prompt", timeoutMs, () => {
       const now = Date.now();
       const quiet = now - this.lastDataAt >= QUIET_MS;
@@ -116,6 +121,7 @@ export class SerialConsole {
       // A prompt printed after our Enter (not an old one), with nothing after it for a moment.
       if (freshOutput && quiet && atPrompt) {
         this.cursor = this.text.length;
+        promptAt = this.lastDataAt;
         return true;
       }
       if (freshOutput && atPrompt) promptSincePress = true;
@@ -129,6 +135,7 @@ export class SerialConsole {
       }
       return false;
     }, 50);
+    return promptAt;
   }
 
   /**

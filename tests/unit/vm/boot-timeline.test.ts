@@ -44,7 +44,7 @@ describe("bootTimeline", () => {
       ["kernel (to starting /init)", 900],
       ["init (to OpenRC's banner)", 200],
       ["OpenRC runlevels (to a shell prompt)", 1100],
-      ["prompt seen by the test (Enter pressed, output quiet)", 100],
+      ["the prompt that answered the test's Enter", 100],
     ]);
     expect(timeline.phases.reduce((sum, p) => sum + p.ms, 0)).toBeCloseTo(3800);
     expect(timeline.totalMs).toBe(3800);
@@ -68,7 +68,7 @@ describe("bootTimeline", () => {
       ["boot loader (GRUB loads kernel and initramfs; kernel unpacks)", 590],
       ["kernel (to starting /init)", 410],
       ["init (to a shell prompt)", 100],
-      ["prompt seen by the test (Enter pressed, output quiet)", 100],
+      ["the prompt that answered the test's Enter", 100],
     ]);
     expect(timeline.slowestSteps).toEqual([]);
   });
@@ -77,7 +77,7 @@ describe("bootTimeline", () => {
     const timeline = bootTimeline([at(200, "SeaBIOS"), at(600, "Booting from DVD/CD..."), at(1500, "Linux version 6.12.117"), at(2000, "/ # ")], 2100);
     expect(timeline.phases.map((p) => [p.name, p.ms])).toEqual([
       ["QEMU start and firmware (container, emulator, BIOS/UEFI to the boot loader)", 600],
-      ["boot loader (GRUB loads kernel and initramfs; kernel unpacks) + kernel (to starting /init) + init (to a shell prompt) + prompt seen by the test (Enter pressed, output quiet)", 1500],
+      ["boot loader (GRUB loads kernel and initramfs; kernel unpacks) + kernel (to starting /init) + init (to a shell prompt) + the prompt that answered the test's Enter", 1500],
     ]);
   });
 

@@ -68,6 +68,24 @@ describe("SerialConsole", () => {
     }
   });
 
+  it("resolves to the time the answering prompt arrived, not to the end of the quiet time after it", async () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    try {
+      const output = new PassThrough();
+      const input = new PassThrough();
+      const console = new SerialConsole({ output, input });
+      // The shell answers each Enter 30 ms later.
+      input.on("data", () => setTimeout(() => output.write("\n~ # "), 30));
+      let arrivedAt: number | undefined;
+      void console.waitForShell(5000).then((at) => (arrivedAt = at));
+      await vi.advanceTimersByTimeAsync(1000);
+      // First Enter at the first check (t+0), its prompt at t+30; confirmed after 150 ms of quiet.
+      expect(arrivedAt).toBe(1_000_030);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("runs commands and returns output without the echo, CRs or the prompt", async () => {
     const { console } = booted({ maxChunk: 3 });
     await console.waitForShell(5000);
