@@ -206,12 +206,13 @@ export async function executePlan(options: ExecuteOptions): Promise<StageOutcome
         artifacts,
         logPath,
         onLine: (line: string) => reporter.stageLog(stage.name, line),
+        // The modules publishing needs (metadata, its zod schema, the SBOM: about 0.1 s to load)
+        // are loaded while the container works and this thread has nothing else to do: not after
+        // it, and not while this thread still writes the stage's files to it (that waited for them).
+        onInputsSent: () => void import("../metadata/record-build.js").catch(() => undefined),
         ...(ready === null ? {} : { prepared: Promise.resolve(ready) }),
         ...signal,
       };
-      // The modules publishing needs (metadata, its zod schema, the SBOM: about 0.1 s to load) are
-      // loaded while the container runs and this thread has nothing else to do, not after it.
-      import("../metadata/record-build.js").catch(() => undefined);
       await runContainerStage(opts, into);
       prepared.delete(stage.name);
     }

@@ -1,4 +1,6 @@
-// Output chunks cut into lines (across chunk boundaries), each passed on, the last few kept for an error message.
+// Output chunks cut into lines (across chunk boundaries, a character cut between chunks included), each passed on, the last few kept for an error message.
+import { StringDecoder } from "node:string_decoder";
+
 export interface LineTail {
   push(chunk: Buffer): void;
   /** The last lines seen, oldest first. */
@@ -7,10 +9,11 @@ export interface LineTail {
 
 export function lineTail(keep: number, onLine: (line: string) => void): LineTail {
   let rest = "";
+  const decoder = new StringDecoder("utf8");
   const tail: string[] = [];
   return {
     push(chunk) {
-      const text = rest + chunk.toString("utf8");
+      const text = rest + decoder.write(chunk);
       const lines = text.split(/\r?\n/);
       rest = lines.pop() ?? "";
       for (const line of lines) {

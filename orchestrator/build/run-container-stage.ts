@@ -35,6 +35,8 @@ export interface RunContainerStageOptions {
   readonly signal?: AbortSignal;
   /** Its container, created ahead (engine.containers.prepare from stageSpec of these options): run instead of a new one. */
   readonly prepared?: Promise<PreparedContainer>;
+  /** Called once the stage's files are all on the container's stdin (see RunOptions.onStdinSent). */
+  readonly onInputsSent?: () => void;
   /** Memory and pids limits of the stage container (config `build:`); default DEFAULT_LIMITS. */
   readonly limits?: { readonly memoryBytes: number; readonly pidsLimit: number };
 }
@@ -176,6 +178,7 @@ export async function runContainerStage(options: RunContainerStageOptions, into:
         tail.push(chunk);
       },
       collectStdout: (tar) => extractOut(tar, into),
+      ...(options.onInputsSent === undefined ? {} : { onStdinSent: options.onInputsSent }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     };
     const result = options.prepared === undefined ? await options.engine.containers.run(stageSpec(options), runOptions) : await (await options.prepared).run(runOptions);

@@ -1,7 +1,8 @@
 // Containers: one-shot runs (removed on every exit path), long-lived VMs, and their inspection and teardown.
 import type { Readable } from "node:stream";
 import { createContainer, uploadInputs } from "./container-create.js";
-import { cancelledBeforeStart, engineLoss, runToEnd } from "./container-run.js";
+import { cancelledBeforeStart, engineLoss, launch, runToEnd } from "./container-run.js";
+import type { Launched } from "./container-run.js";
 import { attachStreams, logStream } from "./container-streams.js";
 import { giveVolumesTo } from "./volume-owner.js";
 import { idempotent, orNullIfMissing } from "./docker-errors.js";
@@ -33,8 +34,11 @@ export function containerClient(connect: Connect, runId: string, volumes: Volume
       const container = await createContainer(docker, runId, volumes, spec);
       const remove = () => container.remove({ force: true, v: true }).then(() => undefined, () => undefined);
       let handed: { readonly removed: Promise<void> };
+      let launched: Launched | undefined;
       try {
         handed = await giveVolumesTo(docker, runId, spec, container);
+        // A command that reads its inputs from stdin can be started now: it waits there for them.
+        if (spec.stdinOnce === true) launched = await launch(container);
       } catch (error) {
         await remove();
         throw error;
@@ -44,14 +48,16 @@ export function containerClient(connect: Connect, runId: string, volumes: Volume
         run: async (options = {}) => {
           used = true;
           if (options.signal?.aborted) {
+            launched?.stream.destroy();
             await Promise.all([remove(), handed.removed]);
             return cancelledBeforeStart(options.signal);
           }
-          return runToEnd(docker, runId, spec, container, { ...options, endpoint }, startedAt, handed.removed);
+          return runToEnd(docker, runId, spec, container, { ...options, endpoint }, startedAt, handed.removed, launched);
         },
         discard: async () => {
           if (used) return;
           used = true;
+          launched?.stream.destroy();
           await Promise.all([remove(), handed.removed]);
         },
       };

@@ -8,6 +8,7 @@ import type { Duplex, Readable } from "node:stream";
 import { cancelReasonOf } from "../errors/errors.js";
 import type { ContainerSpec, InputFile, RunOptions, RunResult } from "./types.js";
 import { uploadInputs } from "./container-create.js";
+import { demuxStream } from "./demux.js";
 import { packInputs } from "./tar-inputs.js";
 import { giveVolumesTo } from "./volume-owner.js";
 
@@ -24,6 +25,8 @@ export async function runToEnd(
   startedAt: number,
   /** The volumes were handed over already (a prepared container): its helper's removal. */
   handedOver?: Promise<void>,
+  /** Attached and started already (a prepared container whose command waits for its stdin). */
+  launched?: Launched,
 ): Promise<RunResult> {
   const killed: { for: "cancel" | "timeout" | null } = { for: null };
   const kill = (why: "cancel" | "timeout") => {
@@ -45,17 +48,18 @@ export async function runToEnd(
     if (handedOver !== undefined) helperRemoved = handedOver;
     await uploadInputs(container, options.inputs, spec);
     if (handedOver === undefined) helperRemoved = (await giveVolumesTo(docker, runId, spec, container)).removed;
-    const stdinFiles = options.stdinFiles;
-    const stream = await container.attach({ stream: true, stdout: true, stderr: true, ...(stdinFiles === undefined ? {} : { stdin: true, hijack: true }) });
+    // A launched command reads its stdin whatever the run sends: at least an empty tar ends it.
+    const stdinFiles = options.stdinFiles ?? (launched === undefined ? undefined : []);
+    const stream = launched?.stream ?? (await container.attach({ stream: true, stdout: true, stderr: true, ...(stdinFiles === undefined ? {} : { stdin: true, hijack: true }) }));
     stdout = options.collectStdout === undefined ? null : new PassThrough();
     // Started now, so the stream has a reader from its first byte; judged only after a zero exit.
     collected = stdout === null ? null : options.collectStdout!(stdout);
     collected?.catch(() => undefined);
-    const ended = demux(docker, stream, options.onOutput, stdout);
+    const ended = demux(stream, options.onOutput, stdout);
     if (options.signal?.aborted) killed.for = "cancel";
     else {
-      await container.start();
-      const feed = stdinFiles === undefined ? null : feedStdin(stream as unknown as Duplex, stdinFiles);
+      if (launched === undefined) await container.start();
+      const feed = stdinFiles === undefined ? null : feedStdin(stream as unknown as Duplex, stdinFiles, options.onStdinSent);
       exitCode = ((await container.wait()) as { StatusCode: number }).StatusCode;
       await ended;
       // All output has arrived: what the command did not read of its stdin is moot now.
@@ -94,6 +98,27 @@ export async function runToEnd(
     durationMs: Date.now() - startedAt,
     ...(engineLost === null ? {} : { engineLost }),
   };
+}
+
+/** A container attached (stdin included) and started ahead of its run; its output waits unread in the stream. */
+export interface Launched {
+  readonly stream: NodeJS.ReadWriteStream & { destroy(): void };
+}
+
+/**
+ * Attaches (stdin included) and starts a created container whose command first reads its stdin
+ * (StdinOnce): it starts while the build still makes its inputs, and waits for them. Attached
+ * before the start, so no output is lost; nothing reads the stream until the run does.
+ */
+export async function launch(container: Docker.Container): Promise<Launched> {
+  const stream = (await container.attach({ stream: true, stdout: true, stderr: true, stdin: true, hijack: true })) as Launched["stream"];
+  try {
+    await container.start();
+  } catch (error) {
+    stream.destroy();
+    throw error;
+  }
+  return { stream };
 }
 
 /** How long a still-running engine may take to answer a ping before it counts as gone. */
@@ -171,7 +196,7 @@ function signalOfStatus(status: number | null): NodeJS.Signals | null {
  * read is the error it settles with; stdin is closed then too, so the command sees a cut-off archive
  * and fails instead of waiting for more.
  */
-function feedStdin(stream: Duplex, files: readonly InputFile[]): { readonly done: Promise<Error | null>; stop(): void } {
+function feedStdin(stream: Duplex, files: readonly InputFile[], onSent?: () => void): { readonly done: Promise<Error | null>; stop(): void } {
   const tar = packInputs(files);
   let settle: (error: Error | null, abandon?: boolean) => void = () => undefined;
   const done = new Promise<Error | null>((resolve) => {
@@ -186,7 +211,10 @@ function feedStdin(stream: Duplex, files: readonly InputFile[]): { readonly done
       resolve(error);
     };
     tar.once("error", (error: Error) => settle(new Error(`could not send the container its inputs: ${error.message}`)));
-    tar.once("end", () => settle(null));
+    tar.once("end", () => {
+      settle(null);
+      onSent?.();
+    });
     stream.once("close", () => settle(null));
     tar.pipe(stream, { end: false });
   });
@@ -194,12 +222,12 @@ function feedStdin(stream: Duplex, files: readonly InputFile[]): { readonly done
 }
 
 /** Splits the attached stream; stdout goes to `collector` when there is one (which the caller ends). */
-function demux(docker: Docker, stream: NodeJS.ReadWriteStream, onOutput: RunOptions["onOutput"], collector: PassThrough | null): Promise<void> {
+function demux(stream: NodeJS.ReadWriteStream, onOutput: RunOptions["onOutput"], collector: PassThrough | null): Promise<void> {
   const stdout = collector ?? new PassThrough();
   const stderr = new PassThrough();
   if (collector === null) stdout.on("data", (chunk: Buffer) => onOutput?.(chunk, "stdout"));
   stderr.on("data", (chunk: Buffer) => onOutput?.(chunk, "stderr"));
-  docker.modem.demuxStream(stream, stdout, stderr);
+  demuxStream(stream, stdout, stderr);
   return new Promise<void>((resolve) => {
     stream.on("end", resolve);
     stream.on("close", resolve);

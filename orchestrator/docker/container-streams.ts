@@ -2,6 +2,7 @@
 import type Docker from "dockerode";
 import { PassThrough } from "node:stream";
 import type { Duplex, Readable } from "node:stream";
+import { demuxStream } from "./demux.js";
 import { demuxBuffer } from "./dockerode-util.js";
 import type { AttachedStreams } from "./types.js";
 
@@ -10,7 +11,7 @@ export async function attachStreams(docker: Docker, container: Docker.Container)
   const output = new PassThrough();
   const info = await container.inspect();
   if (info.Config.Tty) stream.pipe(output);
-  else docker.modem.demuxStream(stream, output, output);
+  else demuxStream(stream, output, output);
   stream.on("end", () => output.end());
   stream.on("close", () => output.end());
   return {
@@ -31,7 +32,7 @@ export async function logStream(docker: Docker, container: Docker.Container, opt
     const stream = await container.logs({ ...common, follow: true });
     if (info.Config.Tty) stream.pipe(output);
     else {
-      docker.modem.demuxStream(stream, output, output);
+      demuxStream(stream, output, output);
       stream.on("end", () => output.end());
     }
   } else {

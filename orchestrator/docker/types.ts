@@ -96,6 +96,8 @@ export interface RunOptions {
    * stage's user) looks up its uid in the image, about 0.1 s for the iso stage's 6 MB.
    */
   readonly stdinFiles?: readonly InputFile[];
+  /** Called once `stdinFiles` are all written: the command works on them now, and this thread waits for its output. */
+  readonly onStdinSent?: () => void;
   /** Called with each chunk of the container's stdout and stderr, as it arrives. */
   readonly onOutput?: (chunk: Buffer, stream: "stdout" | "stderr") => void;
   /** After a zero exit, this container path is fetched as a tar stream and handed to `collect`. */
@@ -246,10 +248,11 @@ export interface ContainerClient {
   /** Create, upload inputs, start, stream output, wait, collect, and always remove; a kill is a result, not an error. */
   run(spec: ContainerSpec, options?: RunOptions): Promise<RunResult>;
   /**
-   * The part of `run` that needs no input (create, hand the volumes over), done early: a stage's
-   * container gets ready while the stage before it still runs. Its later uploads must not add
-   * directories to named volumes (they would stay root's): for containers without named volumes.
-   * Optional: without it, `run` does all.
+   * The part of `run` that needs no input (create, hand the volumes over; for a `stdinOnce` spec
+   * also attach and start, the command then waits for its stdin), done early: a stage's container
+   * gets ready while the stage before it still runs. Its later uploads must not add directories to
+   * named volumes (they would stay root's): for containers without named volumes. Optional:
+   * without it, `run` does all.
    */
   prepare?(spec: ContainerSpec): Promise<PreparedContainer>;
   /** Start a long-lived container (a VM) and return its id; it is not removed on exit. */

@@ -88,6 +88,46 @@ describe("docker engine", () => {
     expect(await engine.containers.list({ [LABEL_RUN]: engine.runId }, { all: true })).toEqual([]);
   });
 
+  it("starts a prepared stdin-reading container at once; it waits for its inputs, then runs on them, and is removed", async () => {
+    const prepare = engine.containers.prepare!;
+    const spec = {
+      image: BASE_IMAGE,
+      cmd: ["sh", "-c", "date +%s%N > /tmp/started; mkdir /tmp/in && tar -C /tmp/in -xf - && cat /tmp/in/note.txt && echo started-ns $(cat /tmp/started) >&2"],
+      network: "none" as const,
+      stdinOnce: true,
+      tmpfs: { "/tmp": "rw,size=16m" },
+      labels: { "levitate-docker.role": "test" },
+    };
+    const prepared = await prepare(spec);
+    const [listed] = await engine.containers.list({ [LABEL_RUN]: engine.runId });
+    // Running (not only created) before the run hands it anything.
+    expect(listed?.state).toBe("running");
+    await new Promise((r) => setTimeout(r, 300));
+    const runAt = Date.now();
+    const seen: string[] = [];
+    let sent = 0;
+    const result = await prepared.run({
+      stdinFiles: [{ path: "note.txt", data: "made after the start\n" }],
+      onStdinSent: () => (sent += 1),
+      onOutput: (chunk, stream) => seen.push(`${stream}:${chunk.toString()}`),
+    });
+    expect(result.exitCode).toBe(0);
+    expect(sent).toBe(1);
+    const text = seen.join("");
+    expect(text).toContain("stdout:made after the start");
+    // Its command began before the run was asked for (the engine's clock is this machine's).
+    const startedNs = /started-ns (\d+)/.exec(text)?.[1];
+    expect(Number(BigInt(startedNs ?? "0") / 1_000_000n)).toBeLessThan(runAt);
+    expect(await engine.containers.inspect(result.containerId)).toBeNull();
+  });
+
+  it("removes a prepared, started container that is discarded unrun", async () => {
+    const prepared = await engine.containers.prepare!({ image: BASE_IMAGE, cmd: ["sh", "-c", "cat"], network: "none", stdinOnce: true, labels: { "levitate-docker.role": "test" } });
+    expect((await engine.containers.list({ [LABEL_RUN]: engine.runId }))[0]?.state).toBe("running");
+    await prepared.discard();
+    expect(await engine.containers.list({ [LABEL_RUN]: engine.runId }, { all: true })).toEqual([]);
+  });
+
   it("labels containers with the tool and the run id while they run", async () => {
     let labels: Record<string, string> = {};
     // Look at it from the outside while it sleeps.
