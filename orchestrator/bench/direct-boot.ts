@@ -4,6 +4,7 @@ import { dirname } from "node:path";
 import { plainText } from "../vm/console-text.js";
 import { qemuCommand } from "../vm/qemu-command.js";
 import type { Accelerator } from "../vm/qemu-command.js";
+import type { VmNetwork } from "../vm/network.js";
 import { VM_DIR } from "../vm/vm-paths.js";
 
 export interface DirectBoot {
@@ -11,14 +12,16 @@ export interface DirectBoot {
   /** The ISO on the host; its directory is bind-mounted read-only at /vm. */
   readonly iso: string;
   readonly accel: Accelerator;
+  /** As `test` boots it: the config's vm.memory, and its default network (a virtio NIC on QEMU's user networking). */
   readonly memory: string;
+  readonly network: VmNetwork;
   readonly timeoutMs: number;
 }
 
 /** What a careful person would type: `docker run -i --rm -v out:/vm:ro runner qemu-system-x86_64 ...`, stopped at the prompt. */
 export async function directBoot(boot: DirectBoot): Promise<number> {
   const name = `levitate-bench-boot-${process.pid}-${Date.now()}`;
-  const qemu = qemuCommand({ accel: boot.accel, boot: { kind: "iso" }, memory: boot.memory, cpus: 1, uefi: false });
+  const qemu = qemuCommand({ accel: boot.accel, boot: { kind: "iso" }, memory: boot.memory, cpus: 1, uefi: false, network: boot.network });
   const started = Date.now();
   const child = execa(
     "docker",

@@ -211,7 +211,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
       }
     }
     const rawBoot = await repeat(bootRuns, () =>
-      directBoot({ runnerImage: runnerTag, iso: join(project.dir, "out", "levitate.iso"), accel: accel === "kvm" ? "kvm" : "tcg", memory: "512M", timeoutMs: 180_000 }),
+      directBoot({ runnerImage: runnerTag, iso: join(project.dir, "out", "levitate.iso"), accel: accel === "kvm" ? "kvm" : "tcg", memory: config.vm.memory, network: "user", timeoutMs: 180_000 }),
     );
     if (shells.length > 0) {
       const shell = summarize(shells);
