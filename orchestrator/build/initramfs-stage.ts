@@ -8,7 +8,7 @@ import { readFilesTree } from "../initramfs/files-tree.js";
 import { gzipDeterministic } from "../initramfs/gzip.js";
 import { listing } from "../initramfs/listing.js";
 import { minimalLayout } from "../initramfs/minimal-layout.js";
-import { pruneInitScripts } from "../initramfs/openrc-init-scripts.js";
+import { pruneCgroupSupport, pruneInitScripts } from "../initramfs/openrc-init-scripts.js";
 import { initScriptNames, openrcLayout } from "../initramfs/openrc-layout.js";
 import { dynamicLinkReason } from "../initramfs/elf-static.js";
 import { entriesFromTar } from "../initramfs/tar-entries.js";
@@ -43,7 +43,7 @@ export async function buildInitramfsArtifact(input: InitramfsStageInput): Promis
     const fullTree = await entriesFromTar(await readFile(join(artifacts.get("openrc")!, "openrc.tar")));
     const initScripts = initScriptNames([...fullTree, ...files].map((entry) => entry.path));
     layout = openrcLayout(config, { initScripts });
-    openrcTree = pruneInitScripts(fullTree, files, Object.values(config.openrc.runlevels).flat());
+    openrcTree = pruneCgroupSupport(pruneInitScripts(fullTree, files, Object.values(config.openrc.runlevels).flat()), config.openrc.cgroups);
   } else {
     layout = minimalLayout(config);
   }

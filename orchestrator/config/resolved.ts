@@ -48,6 +48,7 @@ export function buildResolvedConfig(
         default: [...openrc.runlevels.default],
         shutdown: [...openrc.runlevels.shutdown],
       },
+      cgroups: openrc.cgroups,
     },
     init: { console: init.console, login: init.login },
     files: resolveAt(["files"], document.files, context),

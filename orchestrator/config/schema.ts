@@ -73,6 +73,13 @@ export const configSchema = z.strictObject({
   openrc: z.strictObject({
     source: sourceName,
     runlevels: runlevelsSchema.prefault({}),
+    cgroups: z
+      .boolean()
+      .default(false)
+      .meta({
+        description:
+          "Ship OpenRC's cgroup support (lib/rc/sh/rc-cgroup.sh), which openrc-run loads for every service. Needs a kernel with CONFIG_CGROUPS (LevitateOS's fragment has none); without it each service start runs two greps and a subshell fewer.",
+      }),
   }),
   init: z.strictObject({
     console: z.string().regex(CONSOLE, "expected a console device like ttyS0, tty1 or hvc0 (without /dev/)"),

@@ -22,7 +22,7 @@ export interface SemanticInput {
 
 type Rule = (input: SemanticInput) => Promise<PathProblem[]> | PathProblem[];
 
-const RULES: readonly Rule[] = [sourceReferences, referencedFiles, lineEndings, runlevelServices];
+const RULES: readonly Rule[] = [sourceReferences, referencedFiles, lineEndings, runlevelServices, cgroupsService];
 
 export async function checkSemantics(input: SemanticInput): Promise<PathProblem[]> {
   const results = await Promise.all(RULES.map((rule) => rule(input)));
@@ -41,6 +41,23 @@ function sourceReferences({ document, sourceNames }: SemanticInput): PathProblem
     problems.push({ path: [section, "source"], message: `expected ${expected}, got ${JSON.stringify(source)}` });
   }
   return problems;
+}
+
+/** OpenRC's `cgroups` service is for a kernel with cgroups, and OpenRC's cgroup support goes with it. */
+function cgroupsService({ document }: SemanticInput): PathProblem[] {
+  const openrc = document.openrc;
+  if (openrc === undefined || openrc.cgroups) return [];
+  for (const runlevel of RUNLEVELS) {
+    const index = openrc.runlevels[runlevel].indexOf("cgroups");
+    if (index < 0) continue;
+    return [
+      {
+        path: ["openrc", "runlevels", runlevel, index],
+        message: `expected openrc.cgroups: true with the cgroups service (it mounts the cgroup filesystems; without openrc.cgroups OpenRC's cgroup support is left out of the image), got "cgroups" with openrc.cgroups: false`,
+      },
+    ];
+  }
+  return [];
 }
 
 /**

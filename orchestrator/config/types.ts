@@ -55,6 +55,8 @@ export interface ResolvedConfig {
     readonly source: string;
     /** Services per runlevel, in order. */
     readonly runlevels: Readonly<Record<Runlevel, readonly string[]>>;
+    /** Whether OpenRC's cgroup support (lib/rc/sh/rc-cgroup.sh) goes into the image. */
+    readonly cgroups: boolean;
   };
   readonly init: {
     /** Serial console device without /dev/, e.g. "ttyS0". */

@@ -26,7 +26,7 @@ export const initramfsStage: StageDefinition = {
       hostname: config.hostname,
       "init.console": config.init.console,
       "init.login": config.init.login,
-      ...(flavour === "openrc" ? { "openrc.runlevels": JSON.stringify(config.openrc.runlevels) } : {}),
+      ...(flavour === "openrc" ? { "openrc.runlevels": JSON.stringify(config.openrc.runlevels), "openrc.cgroups": String(config.openrc.cgroups) } : {}),
     },
   }),
 };

@@ -44,6 +44,9 @@ describe.skipIf(skip !== null)(`OpenRC flavour, offline profile${skip === null ?
     const elves = entries.filter((e) => (e.mode & 0o170000) === 0o100000 && isElf(e.data));
     expect(elves.map((e) => e.name)).toEqual(expect.arrayContaining(["bin/busybox", "sbin/openrc", "bin/rc-status"]));
     expect(elves.flatMap((e) => (dynamicLinkReason(e.data) === null ? [] : [`${e.name}: ${dynamicLinkReason(e.data)}`]))).toEqual([]);
+    // The kernel has no cgroups, and openrc.cgroups is false: OpenRC's cgroup helper stays out (the boot above ran without it).
+    expect(entries.map((e) => e.name)).toContain("lib/rc/sh/openrc-run.sh");
+    expect(entries.map((e) => e.name)).not.toContain("lib/rc/sh/rc-cgroup.sh");
     expectGolden("boot/openrc.log", await readFile(bootLog, "utf8"));
     // CI's output must show that the default flavour was built, booted and compared (not skipped).
     console.log(`openrc e2e: RAN: built and booted the OpenRC flavour; boot log matches tests/golden/boot/openrc.log\n${tested.stdout}`);

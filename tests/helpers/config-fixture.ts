@@ -29,6 +29,7 @@ export function configFixture(overrides: ConfigOverrides = {}): ResolvedConfig {
     openrc: {
       source: "openrc",
       runlevels: { sysinit: ["devfs"], boot: ["hostname"], default: [], shutdown: [] },
+      cgroups: false,
     },
     init: { console: "ttyS0", login: "shell" },
     files: `${ROOT}/config/files`,

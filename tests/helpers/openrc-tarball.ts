@@ -1,5 +1,7 @@
 // Finds the pinned OpenRC tarball for the tests that build or read it; under CI its absence fails them instead of skipping.
-import { existsSync } from "node:fs";
+import { createReadStream, existsSync } from "node:fs";
+import { createGunzip } from "node:zlib";
+import { extract } from "tar-stream";
 import { join, resolve } from "node:path";
 import { cacheRoot } from "../../orchestrator/util/cache-root.js";
 import { REPO } from "./cli.js";
@@ -42,4 +44,18 @@ export function requireOpenrcTarball(): string {
 export function openrcSkipReason(): string | null {
   if (OPENRC_REQUIRED || findOpenrcTarball() !== null) return null;
   return `SKIPPED: ${OPENRC_FILE} (sha256 ${OPENRC_SHA256}) is in none of ${openrcCandidates().join(", ")}; put it there to run this`;
+}
+
+/** One member of a .tar.gz as text (e.g. "openrc-0.54/sh/meson.build"). */
+export async function readMember(archive: string, name: string): Promise<string> {
+  const entries = extract();
+  createReadStream(archive).pipe(createGunzip()).pipe(entries);
+  let text: string | null = null;
+  for await (const entry of entries) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of entry) chunks.push(chunk as Buffer);
+    if (entry.header.name === name) text = Buffer.concat(chunks).toString("utf8");
+  }
+  if (text === null) throw new Error(`${archive} has no ${name}`);
+  return text;
 }

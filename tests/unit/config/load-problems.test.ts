@@ -92,6 +92,20 @@ describe("loadConfig problems", () => {
     ]);
   });
 
+  it("asks for openrc.cgroups with the cgroups service, and loads once it is set", async () => {
+    const valid = await workspace.fixture("valid.yaml", "config/levitate.yaml");
+    const text = (await readFile(valid, "utf8")).replace("sysinit: [devfs, dmesg]", "sysinit: [devfs, cgroups, dmesg]");
+    await writeFile(valid, text);
+    const error = await failure();
+    expect(error.details).toEqual([
+      'config/levitate.yaml:18 openrc.runlevels.sysinit[1]: expected openrc.cgroups: true with the cgroups service (it mounts the cgroup filesystems; without openrc.cgroups OpenRC\'s cgroup support is left out of the image), got "cgroups" with openrc.cgroups: false',
+    ]);
+    await writeFile(valid, text.replace("  runlevels:", "  cgroups: true\n  runlevels:"));
+    const loaded = await loadConfig({ cwd: workspace.root, env: { HOME: workspace.root } });
+    expect(loaded.openrc.cgroups).toBe(true);
+    expect(loaded.openrc.runlevels.sysinit).toEqual(["devfs", "cgroups", "dmesg"]);
+  });
+
   it("reports an unreadable config file", async () => {
     const error = await failure({ configPath: "config/absent.yaml" });
     expect(error.message).toBe("config/absent.yaml: 1 problem");

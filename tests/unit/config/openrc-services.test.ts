@@ -1,25 +1,9 @@
 // The OpenRC service list must match what the pinned OpenRC tarball installs on Linux (init.d/meson.build).
-import { createReadStream } from "node:fs";
-import { createGunzip } from "node:zlib";
-import { extract } from "tar-stream";
 import { describe, expect, it } from "vitest";
 import { OPENRC_DROPPED_SERVICES, OPENRC_LINUX_SERVICES, OPENRC_VERSION } from "../../../orchestrator/config/openrc-services.js";
-import { OPENRC_FILE, openrcSkipReason, requireOpenrcTarball } from "../../helpers/openrc-tarball.js";
+import { OPENRC_FILE, openrcSkipReason, readMember, requireOpenrcTarball } from "../../helpers/openrc-tarball.js";
 
 const skip = openrcSkipReason();
-
-async function readMember(archive: string, name: string): Promise<string> {
-  const entries = extract();
-  createReadStream(archive).pipe(createGunzip()).pipe(entries);
-  let text: string | null = null;
-  for await (const entry of entries) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of entry) chunks.push(chunk as Buffer);
-    if (entry.header.name === name) text = Buffer.concat(chunks).toString("utf8");
-  }
-  if (text === null) throw new Error(`${archive} has no ${name}`);
-  return text;
-}
 
 function mesonList(meson: string, variable: string): string[] {
   const match = new RegExp(`^${variable} =\\s*\\[([^\\]]*)\\]`, "m").exec(meson);

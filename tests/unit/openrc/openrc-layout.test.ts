@@ -36,7 +36,7 @@ const DEFAULT_RUNLEVELS: Record<Runlevel, string[]> = {
 
 function configWith(runlevels: Record<Runlevel, string[]>, init?: ResolvedConfig["init"]): ResolvedConfig {
   return configFixture({
-    openrc: { source: "openrc", runlevels },
+    openrc: { source: "openrc", runlevels, cgroups: false },
     ...(init === undefined ? {} : { init }),
   });
 }
