@@ -62,6 +62,34 @@ describe("entriesFromTar", () => {
     ]);
   });
 
+  it("reads the same tree from GNU, POSIX (pax) and ustar archives: long names, long link targets, prefixes", async () => {
+    const root = join(scratch, "formats");
+    const deep = `opt/${"d".repeat(90)}/${"e".repeat(60)}`;
+    mkdirSync(join(root, deep), { recursive: true });
+    writeFileSync(join(root, deep, "file"), "deep\n");
+    writeFileSync(join(root, "é-utf8"), "x\n");
+    symlinkSync(`../${"t".repeat(120)}`, join(root, "opt/far-link"));
+    const read = async (format: string) =>
+      readable(await entriesFromTar(runToolOk("tar", [`--format=${format}`, "--sort=name", "--mtime=@0", "--owner=0", "--group=0", "--numeric-owner", "-C", root, "-cf", "-", "."])));
+    const gnu = await read("gnu");
+    expect(gnu).toContainEqual({ kind: "file", path: `${deep}/file`, mode: 0o644, data: "deep\n" });
+    expect(gnu).toContainEqual({ kind: "symlink", path: "opt/far-link", target: `../${"t".repeat(120)}` });
+    expect(gnu).toContainEqual({ kind: "file", path: "é-utf8", mode: 0o644, data: "x\n" });
+    expect(await read("posix")).toEqual(gnu);
+    // ustar has no long link targets: without the symlink, the same (the long path via its prefix field).
+    rmSync(join(root, "opt/far-link"));
+    expect(await read("ustar")).toEqual(gnu.filter((e) => (e as ManifestEntry).path !== "opt/far-link"));
+  });
+
+  it("refuses an archive cut short, and one whose header checksum is wrong", async () => {
+    const tar = Buffer.from(await tarOf([{ name: "a", body: "x".repeat(700) }]));
+    await expect(entriesFromTar(tar.subarray(0, 1000), "cut.tar")).rejects.toThrow(/expected cut.tar to be a tar archive, got one that cannot be read: the entry at byte 0 runs past the end/);
+    const bad = Buffer.from(tar);
+    bad[0] = "b".charCodeAt(0);
+    await expect(entriesFromTar(bad, "bad.tar")).rejects.toThrow(/bad.tar .*cannot be read: the header at byte 0 has checksum \d+, its bytes sum to \d+/);
+    await expect(entriesFromTar(new Uint8Array(0), "empty.tar")).rejects.toThrow(/cannot be read: it is empty/);
+  });
+
   it("accepts names without ./, and keeps device nodes", async () => {
     const tar = await tarOf([
       { name: "dev/", type: "directory", mode: 0o755 },
