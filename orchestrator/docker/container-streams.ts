@@ -2,8 +2,7 @@
 import type Docker from "dockerode";
 import { PassThrough } from "node:stream";
 import type { Duplex, Readable } from "node:stream";
-import { demuxStream } from "./demux.js";
-import { demuxBuffer } from "./dockerode-util.js";
+import { demuxBuffer, demuxStream } from "./demux.js";
 import type { AttachedStreams } from "./types.js";
 
 export async function attachStreams(docker: Docker, container: Docker.Container): Promise<AttachedStreams> {

@@ -53,6 +53,13 @@ export class FrameSplitter {
   }
 }
 
+/** A whole multiplexed buffer (a non-following log) as its payload, both streams in order. */
+export function demuxBuffer(buffer: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  new FrameSplitter((_stream, payload) => parts.push(payload)).push(buffer);
+  return Buffer.concat(parts);
+}
+
 /** Writes what `source` carries for stdout (and stdin) to `stdout`, for stderr to `stderr`; neither is ended here. */
 export function demuxStream(source: NodeJS.ReadableStream, stdout: Writable, stderr: Writable): void {
   const splitter = new FrameSplitter((stream, payload) => (stream === 2 ? stderr : stdout).write(payload));

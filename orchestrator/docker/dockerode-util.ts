@@ -25,18 +25,5 @@ export async function exists(container: Docker.Container, path: string): Promise
   return found === true;
 }
 
-/** Docker's multiplexed log format: 8-byte headers (stream, 0, 0, 0, size BE32) then payload. */
-export function demuxBuffer(buffer: Buffer): Buffer {
-  const parts: Buffer[] = [];
-  let offset = 0;
-  while (offset + 8 <= buffer.length) {
-    const size = buffer.readUInt32BE(offset + 4);
-    parts.push(buffer.subarray(offset + 8, offset + 8 + size));
-    offset += 8 + size;
-  }
-  return Buffer.concat(parts);
-}
-
-
 /** The dockerode client, once the engine has answered (every client call goes through this). */
 export type Connect = () => Promise<Docker>;

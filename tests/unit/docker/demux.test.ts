@@ -1,7 +1,7 @@
 // Docker's multiplexed stream format, split without copying: frames cut anywhere, several per chunk, a TTY stream.
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { FrameSplitter, demuxStream } from "../../../orchestrator/docker/demux.js";
+import { FrameSplitter, demuxBuffer, demuxStream } from "../../../orchestrator/docker/demux.js";
 import type { FrameStream } from "../../../orchestrator/docker/demux.js";
 import { lineTail } from "../../../orchestrator/build/line-tail.js";
 
@@ -97,5 +97,12 @@ describe("lineTail", () => {
     tail.push(text.subarray(6));
     expect(lines).toEqual(["gcc: ‘main’ is fine", "next"]);
     expect(tail.lines()).toEqual(lines);
+  });
+});
+
+describe("demuxBuffer", () => {
+  it("joins the payload of a whole log, stdout and stderr frames in order", () => {
+    const log = Buffer.concat([frame(1, "a"), frame(2, "b"), frame(1, ""), frame(1, "c")]);
+    expect(demuxBuffer(log).toString()).toBe("abc");
   });
 });
