@@ -46,6 +46,9 @@ export const STAGE_USER = "nobody";
 /** nobody's uid and gid in Debian and in Alpine: the owner of the /in and /out tmpfs mounts. */
 export const STAGE_UID = 65534;
 
+/** Where a stage's files land: the group of its inputs for this directory goes to the container's stdin. */
+export const STAGE_IN = "/in";
+
 /**
  * The contract: the stage's files arrive on stdin as a tar, unpacked into /in first; /out exists, is
  * empty and is the stage user's when the script starts. A source reaches its volume (uploaded before
@@ -57,10 +60,10 @@ export const STAGE_UID = 65534;
 export const STAGE_COMMAND = [
   "sh",
   "-c",
-  'tar -C /in -xf - || { echo "stage: could not unpack the stage files (a tar on stdin) into /in" >&2; exit 70; }; ' +
+  `tar -C ${STAGE_IN} -xf - || { echo "stage: could not unpack the stage files (a tar on stdin) into ${STAGE_IN}" >&2; exit 70; }; ` +
     'if [ -n "${SRC:-}" ] && [ -f "$SRC.upload" ]; then mv -f "$SRC.upload" "$SRC"; fi; ' +
     `[ -w /out ] || { echo "stage: /out is not writable by $(id -un) (uid $(id -u)); the /out tmpfs belongs to uid ${STAGE_UID}" >&2; exit 70; }; ` +
-    "sh /in/stage.sh >&2 && tar -C /out -cf - .",
+    `sh ${STAGE_IN}/stage.sh >&2 && tar -C /out -cf - .`,
 ] as const;
 
 /**
@@ -70,12 +73,9 @@ export const STAGE_COMMAND = [
  */
 export const STAGE_TMPFS = {
   "/tmp": "rw,nosuid,nodev,exec,size=2g,mode=1777",
-  "/in": `rw,nosuid,nodev,noexec,size=1g,mode=0755,uid=${STAGE_UID},gid=${STAGE_UID}`,
+  [STAGE_IN]: `rw,nosuid,nodev,noexec,size=1g,mode=0755,uid=${STAGE_UID},gid=${STAGE_UID}`,
   "/out": `rw,nosuid,nodev,noexec,size=1g,mode=0755,uid=${STAGE_UID},gid=${STAGE_UID}`,
 } as const;
-
-/** Where a stage's files land: the group of its inputs for this directory goes to the container's stdin. */
-export const STAGE_IN = "/in";
 
 /** The build tree volume of a stage: per toolchain, so a new compiler never reuses old objects. */
 export function workVolumeName(prefix: string, stage: StageName, toolchainKey: string): string {
