@@ -6,6 +6,7 @@ import { assembleInitramfs } from "../initramfs/assemble.js";
 import { writeCpio } from "../initramfs/cpio.js";
 import { readFilesTree } from "../initramfs/files-tree.js";
 import { gzipDeterministic } from "../initramfs/gzip.js";
+import { directoryPieceCache } from "../initramfs/piece-cache.js";
 import { listing } from "../initramfs/listing.js";
 import { minimalLayout } from "../initramfs/minimal-layout.js";
 import { pruneCgroupSupport, pruneInitScripts } from "../initramfs/openrc-init-scripts.js";
@@ -22,6 +23,8 @@ export interface InitramfsStageInput {
   readonly artifacts: ReadonlyMap<StageName, string>;
   /** The artifact directory to fill. */
   readonly into: string;
+  /** Where compressed pieces of earlier initramfs images are kept (see piece-cache.ts); none: compress it all. */
+  readonly pieceCacheDir?: string;
   /** The build's cancel: checked between steps and while compressing and writing (the caller removes `into`). */
   readonly signal?: AbortSignal;
 }
@@ -67,8 +70,10 @@ export async function buildInitramfsArtifact(input: InitramfsStageInput): Promis
     });
   }
   checkpoint();
-  const compressed = await untilCancelled(gzipDeterministic(writeCpio(manifest)), signal);
+  const pieces = input.pieceCacheDir === undefined ? undefined : directoryPieceCache(input.pieceCacheDir);
+  const compressed = await untilCancelled(gzipDeterministic(writeCpio(manifest), pieces === undefined ? {} : { pieces }), signal);
   await writeFile(join(input.into, "initramfs.cpio.gz"), compressed);
   await writeFile(join(input.into, "initramfs.listing"), listing(manifest));
+  await pieces?.prune();
   checkpoint();
 }

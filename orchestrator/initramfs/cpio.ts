@@ -74,8 +74,34 @@ function linkCounts(entries: readonly ManifestEntry[]): Map<string, number> {
   return counts;
 }
 
+/** Files of at least this many bytes (the programs) open the archive; see archiveOrder. */
+export const BULK_FILE_BYTES = 16 * 1024;
+
 /**
- * Writes `manifest` as a newc archive: entries sorted by path (parents first), owner and
+ * The order entries are written in: first the files of at least BULK_FILE_BYTES (and hard links
+ * to them) with their ancestor directories, sorted by path; then everything else, sorted by path.
+ * Parents come before their children in both parts (a tail entry's parent is in the head or
+ * earlier in the tail). Small files change most (config/files, the layout, scripts), so an edit
+ * changes only the archive's tail, and the compressed pieces before it can be reused (gzip.ts).
+ * `sorted` is checkManifest's result.
+ */
+export function archiveOrder(sorted: readonly ManifestEntry[]): ManifestEntry[] {
+  const byPath = new Map(sorted.map((entry) => [entry.path, entry]));
+  const bulk = (entry: ManifestEntry): boolean => {
+    const file = entry.kind === "hardlink" ? byPath.get(entry.target) : entry;
+    return file?.kind === "file" && file.data.byteLength >= BULK_FILE_BYTES;
+  };
+  const head = new Set<string>();
+  for (const entry of sorted) {
+    if (!bulk(entry)) continue;
+    head.add(entry.path);
+    for (let parent = parentPath(entry.path); parent !== null && !head.has(parent); parent = parentPath(parent)) head.add(parent);
+  }
+  return [...sorted.filter((entry) => head.has(entry.path)), ...sorted.filter((entry) => !head.has(entry.path))];
+}
+
+/**
+ * Writes `manifest` as a newc archive: entries in archiveOrder (parents first), owner and
  * group 0, one mtime for all, inode numbers 1..n in archive order, 4-byte padding, then
  * TRAILER!!!. The same manifest in any order gives the same bytes.
  *
@@ -89,7 +115,7 @@ function linkCounts(entries: readonly ManifestEntry[]): Map<string, number> {
  */
 export function writeCpio(manifest: Manifest, options: CpioOptions = {}): Buffer {
   const mtime = checkMtime(options.mtime ?? 0);
-  const entries = checkManifest(manifest);
+  const entries = archiveOrder(checkManifest(manifest));
   const byPath = new Map(entries.map((entry) => [entry.path, entry]));
   const nlinks = linkCounts(entries);
   const inodes = new Map<string, number>();

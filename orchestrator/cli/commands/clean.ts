@@ -17,7 +17,8 @@ running on this machine are kept. With flags, also:
       --volumes    build trees, ccache and the sources volume of this volume prefix
                    (LEVITATE_VOLUME_PREFIX, default levitate; the next build is cold)
       --images     toolchain and QEMU runner images
-      --cache      host cache: finished artifacts, verified downloads, remembered configs
+      --cache      host cache: finished artifacts, verified downloads, remembered configs,
+                   compressed initramfs pieces
       --disks      VM disks (the levitate-disks volume): data written by guests is lost
       --all        all of the above except --disks
   -n, --dry-run    list what would be removed
@@ -82,7 +83,7 @@ export const cleanCommand: Command = async (args, context) => {
   }
   if (values.cache || all) {
     const root = cacheRoot(context.env);
-    for (const dir of ["artifacts", "downloads", "last", "configs"]) {
+    for (const dir of ["artifacts", "downloads", "last", "configs", "initramfs-pieces"]) {
       const path = join(root, dir);
       const present = await readdir(path).then(() => true, () => false);
       if (!present) continue;

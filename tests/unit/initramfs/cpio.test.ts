@@ -3,11 +3,11 @@ import { lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { writeCpio } from "../../../orchestrator/initramfs/cpio.js";
+import { BULK_FILE_BYTES, writeCpio } from "../../../orchestrator/initramfs/cpio.js";
 import type { ManifestEntry } from "../../../orchestrator/initramfs/manifest.js";
 import { listing } from "../../../orchestrator/initramfs/listing.js";
 import { runToolOk } from "./host-tools.js";
-import { LONG_TARGET, SAMPLE_MODES, sampleManifest } from "./sample-manifest.js";
+import { LONG_TARGET, SAMPLE_MODES, fixedBytes, sampleManifest } from "./sample-manifest.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "levitate-cpio-test-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -45,8 +45,8 @@ function archive(manifest: readonly ManifestEntry[], name: string, mtime?: numbe
 }
 
 /** A minimal newc header walk (ino and nlink are not shown by cpio -t). */
-function headers(bytes: Buffer): { name: string; ino: number; nlink: number; size: number }[] {
-  const out: { name: string; ino: number; nlink: number; size: number }[] = [];
+function headers(bytes: Buffer): { name: string; ino: number; nlink: number; size: number; offset: number }[] {
+  const out: { name: string; ino: number; nlink: number; size: number; offset: number }[] = [];
   let offset = 0;
   for (;;) {
     expect(bytes.toString("ascii", offset, offset + 6)).toBe("070701");
@@ -54,7 +54,7 @@ function headers(bytes: Buffer): { name: string; ino: number; nlink: number; siz
     const nameSize = field(11);
     const size = field(6);
     const name = bytes.toString("utf8", offset + 110, offset + 110 + nameSize - 1);
-    out.push({ name, ino: field(0), nlink: field(4), size });
+    out.push({ name, ino: field(0), nlink: field(4), size, offset });
     offset += Math.ceil((110 + nameSize) / 4) * 4;
     offset += Math.ceil(size / 4) * 4;
     if (name === "TRAILER!!!") break;
@@ -140,6 +140,64 @@ describe("writeCpio, read back by GNU cpio and bsdtar", () => {
     const lines = listing(manifest).split("\n").slice(0, -1);
     const paths = manifest.map((e) => e.path).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
     expect(lines.map((line) => line.slice(0, 10))).toEqual(paths.map((p) => SAMPLE_MODES[p]));
+  });
+});
+
+describe("writeCpio archive order: programs first, small files last", () => {
+  /** The sample plus two programs (one hard-linked) and a small file beside one of them. */
+  function withPrograms(motd: string): ManifestEntry[] {
+    return [
+      ...sampleManifest(),
+      { kind: "dir", path: "sbin", mode: 0o755 },
+      { kind: "file", path: "sbin/openrc", mode: 0o755, data: fixedBytes(BULK_FILE_BYTES, 5) },
+      { kind: "hardlink", path: "sbin/openrc-init", target: "sbin/openrc" },
+      { kind: "file", path: "sbin/small", mode: 0o755, data: fixedBytes(BULK_FILE_BYTES - 1, 6) },
+      { kind: "dir", path: "usr/lib", mode: 0o755 },
+      { kind: "dir", path: "usr/lib/rc", mode: 0o755 },
+      { kind: "file", path: "usr/lib/rc/helper", mode: 0o755, data: fixedBytes(70_000, 7) },
+      { kind: "file", path: "etc/motd", mode: 0o644, data: new TextEncoder().encode(motd) },
+    ];
+  }
+  const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+  it("writes the files of at least BULK_FILE_BYTES, their hard links and their parents first, then the rest, each part sorted", () => {
+    const names = headers(writeCpio(withPrograms("hello\n"))).map((h) => h.name).slice(0, -1);
+    const head = ["sbin", "sbin/openrc", "sbin/openrc-init", "usr", "usr/lib", "usr/lib/rc", "usr/lib/rc/helper"];
+    expect(names.slice(0, head.length)).toEqual(head);
+    const tail = names.slice(head.length);
+    expect(tail).toEqual([...tail].sort(byteOrder));
+    expect(tail).toContain("sbin/small");
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it("lists every parent directory before its children (the kernel creates entries in archive order)", () => {
+    const names = headers(writeCpio(withPrograms("hello\n"))).map((h) => h.name).slice(0, -1);
+    const seen = new Set<string>();
+    for (const name of names) {
+      const slash = name.lastIndexOf("/");
+      if (slash !== -1) expect(seen.has(name.slice(0, slash)), `${name} after its parent`).toBe(true);
+      seen.add(name);
+    }
+  });
+
+  it("keeps the bytes before the small files when only a small file changes (inode numbers included)", () => {
+    const before = writeCpio(withPrograms("hello\n"));
+    const after = writeCpio(withPrograms("hello, a longer message of the day\n"));
+    // The head ends where the first small entry ("bin") starts: everything up to there is the same bytes.
+    const headBytes = headers(before).find((h) => h.name === "bin")?.offset ?? 0;
+    expect(headBytes).toBeGreaterThan(BULK_FILE_BYTES + 70_000);
+    expect(Buffer.compare(before.subarray(0, headBytes), after.subarray(0, headBytes))).toBe(0);
+    expect(Buffer.compare(before, after)).not.toBe(0);
+  });
+
+  it("unpacks to the same tree as the sorted order would (GNU cpio)", () => {
+    const into = join(scratch, "programs");
+    runToolOk("sh", ["-c", `mkdir -p "$1"`, "sh", into]);
+    runToolOk("cpio", ["-id", "--quiet", "--no-absolute-filenames", "-F", archive(withPrograms("hello\n"), "programs.cpio"), "-f", "dev/*"], { cwd: into });
+    expect(lstatSync(join(into, "sbin/openrc-init")).ino).toBe(lstatSync(join(into, "sbin/openrc")).ino);
+    expect(Buffer.compare(readFileSync(join(into, "sbin/openrc-init")), Buffer.from(fixedBytes(BULK_FILE_BYTES, 5)))).toBe(0);
+    expect(readFileSync(join(into, "usr/lib/rc/helper")).length).toBe(70_000);
+    expect(readFileSync(join(into, "etc/motd"), "utf8")).toBe("hello\n");
   });
 });
 

@@ -2,7 +2,8 @@
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { writeCpio } from "../../../orchestrator/initramfs/cpio.js";
-import { GZIP_CHUNK_BYTES, GZIP_OS_UNIX, gzipDeterministic } from "../../../orchestrator/initramfs/gzip.js";
+import { GZIP_CHUNK_BYTES, GZIP_OS_UNIX, gzipDeterministic, pieceKey } from "../../../orchestrator/initramfs/gzip.js";
+import type { PieceCache } from "../../../orchestrator/initramfs/gzip.js";
 import { runToolOk } from "./host-tools.js";
 import { fixedBytes, sampleManifest } from "./sample-manifest.js";
 
@@ -38,5 +39,78 @@ describe("gzipDeterministic", () => {
   it("handles empty input", async () => {
     const compressed = await gzipDeterministic(new Uint8Array(0));
     expect(runToolOk("gzip", ["-dc"], { input: compressed }).length).toBe(0);
+  });
+});
+
+/** An in-memory PieceCache that counts what it was asked. */
+function memoryCache(): PieceCache & { map: Map<string, Uint8Array>; hits: number; puts: number } {
+  const map = new Map<string, Uint8Array>();
+  const cache = {
+    map,
+    hits: 0,
+    puts: 0,
+    async get(key: string) {
+      const known = map.get(key) ?? null;
+      if (known !== null) cache.hits += 1;
+      return known;
+    },
+    async put(key: string, compressed: Uint8Array) {
+      cache.puts += 1;
+      map.set(key, Uint8Array.from(compressed));
+    },
+  };
+  return cache;
+}
+
+describe("gzipDeterministic with a piece cache", () => {
+  const pieces = 3;
+  const data = Buffer.from(fixedBytes(pieces * GZIP_CHUNK_BYTES - 1000, 21));
+
+  it("gives the same bytes as without one, cold and warm", async () => {
+    const plain = await gzipDeterministic(data);
+    const cache = memoryCache();
+    const cold = await gzipDeterministic(data, { pieces: cache });
+    expect(cache.puts).toBe(pieces);
+    expect(cache.hits).toBe(0);
+    const warm = await gzipDeterministic(data, { pieces: cache });
+    expect(cache.hits).toBe(pieces);
+    expect(cache.puts).toBe(pieces);
+    expect(Buffer.compare(cold, plain)).toBe(0);
+    expect(Buffer.compare(warm, plain)).toBe(0);
+  });
+
+  it("compresses again only the pieces whose bytes or dictionary changed", async () => {
+    const cache = memoryCache();
+    await gzipDeterministic(data, { pieces: cache });
+    const edited = Buffer.from(data);
+    edited[edited.length - 10] ^= 0xff;
+    const out = await gzipDeterministic(edited, { pieces: cache });
+    expect(cache.hits).toBe(pieces - 1);
+    expect(Buffer.compare(gunzipSync(out), edited)).toBe(0);
+    expect(Buffer.compare(out, await gzipDeterministic(edited))).toBe(0);
+    // A change in the last 32 KiB of a piece is the next piece's dictionary: that one changes too.
+    const nearEnd = Buffer.from(data);
+    nearEnd[GZIP_CHUNK_BYTES - 5] ^= 0xff;
+    const before = cache.hits;
+    await gzipDeterministic(nearEnd, { pieces: cache });
+    expect(cache.hits - before).toBe(pieces - 2);
+  });
+
+  it("keys a piece by its bytes, its dictionary, whether it ends the stream and the zlib that made it", () => {
+    const piece = Buffer.from("piece");
+    const key = pieceKey(Buffer.from("dict"), piece, false);
+    expect(key).toMatch(/^[0-9a-f]{64}$/);
+    expect(pieceKey(Buffer.from("dict"), piece, false)).toBe(key);
+    expect(pieceKey(Buffer.from("dict"), piece, true)).not.toBe(key);
+    expect(pieceKey(Buffer.from("dicT"), piece, false)).not.toBe(key);
+    expect(pieceKey(Buffer.from("dictp"), Buffer.from("iece"), false)).not.toBe(key);
+  });
+
+  it("compresses what a failing cache cannot give or take", async () => {
+    const broken: PieceCache = {
+      get: () => Promise.reject(new Error("EIO")),
+      put: () => Promise.reject(new Error("EROFS")),
+    };
+    expect(Buffer.compare(await gzipDeterministic(data, { pieces: broken }), await gzipDeterministic(data))).toBe(0);
   });
 });
