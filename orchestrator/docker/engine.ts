@@ -88,8 +88,9 @@ async function loadInfo(docker: Docker, endpoint: Endpoint): Promise<EngineInfo>
   let raw: Record<string, unknown>;
   let version: Record<string, unknown>;
   try {
-    raw = (await docker.info()) as Record<string, unknown>;
-    version = (await docker.version()) as unknown as Record<string, unknown>;
+    const answers = await Promise.all([docker.info(), docker.version()]);
+    raw = answers[0] as Record<string, unknown>;
+    version = answers[1] as unknown as Record<string, unknown>;
   } catch (error) {
     const reason = (error as Error).message.split("\n")[0];
     throw new UserError(`cannot reach a Docker engine at ${endpoint.description} (${endpoint.source}): ${reason}`, {
