@@ -13,7 +13,7 @@ export function sha256(data: string | Uint8Array): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
-/** Files up to this size are read in one go; larger ones (tarballs, ISOs) are streamed. */
+/** Files up to this size are read in one go; larger ones (tarballs, ISOs) are read in pieces of this size. */
 export const SMALL_FILE_BYTES = 1 << 20;
 
 /**
@@ -32,11 +32,16 @@ export async function sha256File(path: string, options: HashingOptions = {}): Pr
       options.onBytes?.(data.length);
       return hash.digest("hex");
     }
+    // One buffer, read into again and again: a read stream's 64 KiB chunks took 3-5 times as long
+    // for the 6.5 MB ISO (publishing hashes it after every edit).
+    const buffer = Buffer.allocUnsafe(SMALL_FILE_BYTES);
     let bytes = 0;
-    const stream = handle.createReadStream({ autoClose: false, ...(options.signal === undefined ? {} : { signal: options.signal }) });
-    for await (const chunk of stream) {
-      hash.update(chunk as Buffer);
-      bytes += (chunk as Buffer).length;
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      hash.update(buffer.subarray(0, bytesRead));
+      bytes += bytesRead;
       options.onBytes?.(bytes);
     }
     return hash.digest("hex");
