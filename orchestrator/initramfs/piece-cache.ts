@@ -4,8 +4,12 @@ import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from "n
 import { join } from "node:path";
 import type { PieceCache } from "./gzip.js";
 
-/** What the directory may hold; the least recently used pieces go first. */
-export const PIECE_CACHE_LIMIT_BYTES = 32 * 1024 * 1024;
+/**
+ * How many pieces the directory may hold (each at most 1 MiB of deflate, most far less: an edit adds
+ * one tail piece of ~50 KB); the least recently used go first. A count, so that pruning need not
+ * look at the files' sizes: below it, it is one readdir.
+ */
+export const PIECE_CACHE_LIMIT = 64;
 /** A partial file this old belongs to a writer that died. */
 const STALE_PARTIAL_MS = 10 * 60 * 1000;
 
@@ -13,7 +17,7 @@ const KEY = /^[0-9a-f]{64}$/;
 const DIGEST_BYTES = 32;
 
 export interface DirectoryPieceCache extends PieceCache {
-  /** Removes the least recently used pieces beyond the limit, and dead writers' partial files. */
+  /** Removes the least recently used pieces beyond the limit, and (then) dead writers' partial files. */
   prune(): Promise<void>;
 }
 
@@ -23,7 +27,7 @@ export interface DirectoryPieceCache extends PieceCache {
  * damaged write) is a miss and is removed. A piece read is touched, so pruning keeps the ones in use.
  * Nothing here fails a build: a directory that cannot be read or written only costs compression.
  */
-export function directoryPieceCache(dir: string, limitBytes = PIECE_CACHE_LIMIT_BYTES): DirectoryPieceCache {
+export function directoryPieceCache(dir: string, limit = PIECE_CACHE_LIMIT): DirectoryPieceCache {
   let wrote = false;
   return {
     async get(key) {
@@ -55,21 +59,18 @@ export function directoryPieceCache(dir: string, limitBytes = PIECE_CACHE_LIMIT_
     async prune() {
       if (!wrote) return;
       const names = await readdir(dir).catch(() => [] as string[]);
+      if (names.length <= limit) return;
       const now = Date.now();
-      const pieces: { path: string; size: number; used: number }[] = [];
+      const pieces: { path: string; used: number }[] = [];
       for (const name of names) {
         const path = join(dir, name);
         const info = await stat(path).catch(() => null);
         if (info === null) continue;
-        if (KEY.test(name)) pieces.push({ path, size: info.size, used: info.mtimeMs });
+        if (KEY.test(name)) pieces.push({ path, used: info.mtimeMs });
         else if (name.includes(".partial-") && now - info.mtimeMs > STALE_PARTIAL_MS) await rm(path, { force: true }).catch(() => undefined);
       }
       pieces.sort((a, b) => b.used - a.used);
-      let kept = 0;
-      for (const piece of pieces) {
-        kept += piece.size;
-        if (kept > limitBytes) await rm(piece.path, { force: true }).catch(() => undefined);
-      }
+      for (const piece of pieces.slice(limit)) await rm(piece.path, { force: true }).catch(() => undefined);
     },
   };
 }

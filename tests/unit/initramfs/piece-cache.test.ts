@@ -49,10 +49,10 @@ describe("directoryPieceCache", () => {
 
   it("prunes the least recently used pieces beyond its limit, and dead writers' partial files", async () => {
     const dir = freshDir();
-    const writer = directoryPieceCache(dir, 250);
+    const writer = directoryPieceCache(dir, 2);
     const old = Date.now() / 1000 - 3600;
     for (let n = 10; n < 15; n++) {
-      await writer.put(key(n), Buffer.alloc(68, n)); // 100 bytes on disk with the digest
+      await writer.put(key(n), Buffer.alloc(68, n));
       utimesSync(join(dir, key(n)), old + n, old + n);
     }
     // Reading a piece marks it used: key(10), the oldest, is kept; key(11)..key(13) go.
@@ -66,9 +66,9 @@ describe("directoryPieceCache", () => {
 
   it("prunes nothing when it wrote nothing (a build that reused every piece)", async () => {
     const dir = freshDir();
-    await directoryPieceCache(dir, 150).put(key(30), Buffer.alloc(100));
-    await directoryPieceCache(dir, 150).put(key(31), Buffer.alloc(100));
-    const reader = directoryPieceCache(dir, 150);
+    await directoryPieceCache(dir, 1).put(key(30), Buffer.alloc(100));
+    await directoryPieceCache(dir, 1).put(key(31), Buffer.alloc(100));
+    const reader = directoryPieceCache(dir, 1);
     expect(await reader.get(key(30))).not.toBeNull();
     await reader.prune();
     expect(readdirSync(dir).sort()).toEqual([key(30), key(31)]);
