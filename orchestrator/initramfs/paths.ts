@@ -9,7 +9,7 @@ export const MAX_NAME_BYTES = 255;
 export const MAX_TARGET_BYTES = 4095;
 
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
-const encoder = new TextEncoder();
+const utf8Bytes = (text: string): number => Buffer.byteLength(text, "utf8");
 
 /** Why `path` is not a valid image path ("etc/inittab"), or null when it is. */
 export function pathProblem(path: string): string | null {
@@ -17,12 +17,12 @@ export function pathProblem(path: string): string | null {
   if (path.startsWith("/")) return "an absolute path";
   if (CONTROL_CHARACTER.test(path)) return "a path with a control character";
   if (path.endsWith("/")) return "a path ending in '/'";
-  const bytes = encoder.encode(path).length;
+  const bytes = utf8Bytes(path);
   if (bytes > MAX_PATH_BYTES) return `a path of ${bytes} bytes (at most ${MAX_PATH_BYTES})`;
   for (const component of path.split("/")) {
     if (component === "") return "a path with an empty component ('//')";
     if (component === "." || component === "..") return `a path with a '${component}' component`;
-    const length = encoder.encode(component).length;
+    const length = utf8Bytes(component);
     if (length > MAX_NAME_BYTES) return `a path component of ${length} bytes (at most ${MAX_NAME_BYTES})`;
   }
   return null;
@@ -42,14 +42,29 @@ export function checkPath(path: string, source: string): void {
 export function targetProblem(target: string): string | null {
   if (target === "") return "an empty target";
   if (CONTROL_CHARACTER.test(target)) return "a target with a control character";
-  const bytes = encoder.encode(target).length;
+  const bytes = utf8Bytes(target);
   if (bytes > MAX_TARGET_BYTES) return `a target of ${bytes} bytes (at most ${MAX_TARGET_BYTES})`;
   return null;
 }
 
-/** Byte-wise order of the UTF-8 paths: a parent ("a") always sorts before its children ("a/b"). */
+/**
+ * Byte-wise order of the UTF-8 paths: a parent ("a") always sorts before its children ("a/b").
+ * Compared by UTF-16 code unit up to the first difference, which orders code points (and so UTF-8
+ * bytes) alike unless a surrogate is involved: only then are the encoded bytes compared.
+ */
 export function comparePaths(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+  const common = Math.min(a.length, b.length);
+  for (let i = 0; i < common; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    if ((x >= 0xd800 && x <= 0xdfff) || (y >= 0xd800 && y <= 0xdfff)) return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+    return x < y ? -1 : 1;
+  }
+  // A common prefix that ends inside a surrogate pair is not a common prefix of the bytes.
+  const last = common === 0 ? 0 : a.charCodeAt(common - 1);
+  if (last >= 0xd800 && last <= 0xdbff && a.length !== b.length) return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
 }
 
 /** The parent directory of a valid image path, or null for a top-level name. */
