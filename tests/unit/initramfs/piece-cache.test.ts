@@ -31,7 +31,7 @@ describe("directoryPieceCache", () => {
     await cache.put(key(2), Buffer.from("the real piece"));
     const path = join(dir, key(2));
     const bytes = readFileSync(path);
-    bytes[bytes.length - 1] ^= 1;
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 1) ^ 1, bytes.length - 1);
     writeFileSync(path, bytes);
     expect(await cache.get(key(2))).toBeNull();
     expect(existsSync(path)).toBe(false);
