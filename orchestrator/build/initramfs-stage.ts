@@ -74,6 +74,7 @@ export async function buildInitramfsArtifact(input: InitramfsStageInput): Promis
   const compressed = await untilCancelled(gzipDeterministic(writeCpio(manifest), pieces === undefined ? {} : { pieces }), signal);
   await writeFile(join(input.into, "initramfs.cpio.gz"), compressed);
   await writeFile(join(input.into, "initramfs.listing"), listing(manifest));
-  await pieces?.prune();
   checkpoint();
+  // Only a complete image's new pieces are kept: a build cancelled before here writes none.
+  await pieces?.store();
 }

@@ -15,12 +15,14 @@ const LEVEL = 4;
 const deflateRawAsync = promisify(deflateRaw);
 
 /**
- * Compressed pieces kept between builds, by pieceKey. A get that fails or finds nothing is a
- * miss; a put may fail silently. What a get returns must be what was put under that key.
+ * Compressed pieces kept between builds, by pieceKey. A get that fails or finds nothing is a miss;
+ * what it returns must be what was added under that key. gzipDeterministic asks for each piece of
+ * the image once and adds the ones it had to compress: the cache's owner stores them (or not)
+ * once the image is complete.
  */
 export interface PieceCache {
   get(key: string): Promise<Uint8Array | null>;
-  put(key: string, compressed: Uint8Array): Promise<void>;
+  add(key: string, compressed: Uint8Array): void;
 }
 
 export interface GzipOptions {
@@ -58,7 +60,7 @@ async function cachedPiece(cache: PieceCache, dictionary: Uint8Array, piece: Uin
   const known = await cache.get(key).catch(() => null);
   if (known !== null) return known;
   const compressed = await compressPiece(dictionary, piece, last);
-  await cache.put(key, compressed).catch(() => undefined);
+  cache.add(key, compressed);
   return compressed;
 }
 

@@ -1,36 +1,42 @@
 // Compressed initramfs pieces kept on disk between builds (<cacheRoot>/initramfs-pieces), each file checked when read.
-import { createHash, randomBytes } from "node:crypto";
-import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { readdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { removeStalePartials, replaceAtomically } from "../util/atomic.js";
 import type { PieceCache } from "./gzip.js";
 
 /**
  * How many pieces the directory may hold (each at most 1 MiB of deflate, most far less: an edit adds
  * one tail piece of ~50 KB); the least recently used go first. A count, so that pruning need not
- * look at the files' sizes: below it, it is one readdir.
+ * look at the files' sizes: below it, it is one readdir. An image of more pieces than this (64 MiB
+ * of cpio) is not stored at all: it would only push itself out.
  */
 export const PIECE_CACHE_LIMIT = 64;
-/** A partial file this old belongs to a writer that died. */
-const STALE_PARTIAL_MS = 10 * 60 * 1000;
 
 const KEY = /^[0-9a-f]{64}$/;
 const DIGEST_BYTES = 32;
 
 export interface DirectoryPieceCache extends PieceCache {
-  /** Removes the least recently used pieces beyond the limit, and (then) dead writers' partial files. */
-  prune(): Promise<void>;
+  /**
+   * Writes the pieces added since the last store (each under a partial name, then renamed), removes
+   * dead writers' partial files and prunes beyond the limit. Call it once the image is complete: a
+   * build cancelled before writes nothing. Never throws: a cache that cannot be written only costs
+   * compression next time.
+   */
+  store(): Promise<void>;
 }
 
 /**
- * A PieceCache in `dir`: one file per key, holding the sha256 of the piece and then the piece,
- * written under a partial name and renamed. A file that does not match its digest (a torn or
- * damaged write) is a miss and is removed. A piece read is touched, so pruning keeps the ones in use.
- * Nothing here fails a build: a directory that cannot be read or written only costs compression.
+ * A PieceCache in `dir`: one file per key, holding the sha256 of the piece and then the piece.
+ * A file that does not match its digest (damaged) is a miss and is removed. A piece read is
+ * touched, so pruning keeps the ones in use.
  */
 export function directoryPieceCache(dir: string, limit = PIECE_CACHE_LIMIT): DirectoryPieceCache {
-  let wrote = false;
+  const added = new Map<string, Uint8Array>();
+  let looked = 0;
   return {
     async get(key) {
+      looked += 1;
       if (!KEY.test(key)) return null;
       const path = join(dir, key);
       const bytes = await readFile(path).catch(() => null);
@@ -44,33 +50,41 @@ export function directoryPieceCache(dir: string, limit = PIECE_CACHE_LIMIT): Dir
       await utimes(path, now, now).catch(() => undefined);
       return piece;
     },
-    async put(key, compressed) {
-      if (!KEY.test(key)) return;
-      await mkdir(dir, { recursive: true });
-      const partial = join(dir, `.${key}.partial-${process.pid}-${randomBytes(4).toString("hex")}`);
-      try {
-        await writeFile(partial, Buffer.concat([createHash("sha256").update(compressed).digest(), compressed]));
-        await rename(partial, join(dir, key));
-        wrote = true;
-      } finally {
-        await rm(partial, { force: true }).catch(() => undefined);
-      }
+    add(key, compressed) {
+      if (KEY.test(key)) added.set(key, compressed);
     },
-    async prune() {
-      if (!wrote) return;
-      const names = await readdir(dir).catch(() => [] as string[]);
-      if (names.length <= limit) return;
-      const now = Date.now();
-      const pieces: { path: string; used: number }[] = [];
-      for (const name of names) {
-        const path = join(dir, name);
-        const info = await stat(path).catch(() => null);
-        if (info === null) continue;
-        if (KEY.test(name)) pieces.push({ path, used: info.mtimeMs });
-        else if (name.includes(".partial-") && now - info.mtimeMs > STALE_PARTIAL_MS) await rm(path, { force: true }).catch(() => undefined);
+    async store() {
+      const pieces = [...added];
+      added.clear();
+      // gzipDeterministic asks for every piece of the image once.
+      const imagePieces = looked;
+      looked = 0;
+      try {
+        await removeStalePartials(dir);
+        if (pieces.length === 0 || imagePieces > limit) return;
+        for (const [key, compressed] of pieces) {
+          await replaceAtomically(join(dir, key), async (partial) => {
+            await writeFile(partial, Buffer.concat([createHash("sha256").update(compressed).digest(), compressed]));
+            return true;
+          });
+        }
+        await prune(dir, limit);
+      } catch {
+        // Only a cache: the image is complete without it.
       }
-      pieces.sort((a, b) => b.used - a.used);
-      for (const piece of pieces.slice(limit)) await rm(piece.path, { force: true }).catch(() => undefined);
     },
   };
+}
+
+/** Removes the least recently used pieces beyond `limit`. */
+async function prune(dir: string, limit: number): Promise<void> {
+  const names = (await readdir(dir)).filter((name) => KEY.test(name));
+  if (names.length <= limit) return;
+  const pieces: { path: string; used: number }[] = [];
+  for (const name of names) {
+    const info = await stat(join(dir, name)).catch(() => null);
+    if (info !== null) pieces.push({ path: join(dir, name), used: info.mtimeMs });
+  }
+  pieces.sort((a, b) => b.used - a.used);
+  for (const piece of pieces.slice(limit)) await rm(piece.path, { force: true });
 }
