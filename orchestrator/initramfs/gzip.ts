@@ -26,7 +26,7 @@ export interface PieceCache {
 }
 
 export interface GzipOptions {
-  /** Reuse pieces compressed before; compress and put only the others. The output is the same bytes either way. */
+  /** Reuse pieces compressed before; compress and add only the others. The output is the same bytes either way. */
   readonly pieces?: PieceCache;
 }
 
