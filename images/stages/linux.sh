@@ -38,7 +38,13 @@ if [ ! -f "$marker" ] || [ "$(cat "$marker")" != "$patchset" ]; then
     log "unpacking $(basename "$SRC") into $tree"
     rm -rf "$tree" "$tree.partial" "$build"
     mkdir -p "$tree.partial"
-    tar -xf "$SRC" --strip-components=1 -C "$tree.partial"
+    # xz (5.4) decompresses on several threads only when asked; the kernel tarballs are multi-block
+    # (Debian's: 62 blocks). The other core idles while the tree is unpacked: 9 s instead of 12 s
+    # on two cores (into tmpfs; writing 1.4 GB to the volume may take longer than either).
+    case "$SRC" in
+        *.xz) tar -I "xz -T$JOBS" -xf "$SRC" --strip-components=1 -C "$tree.partial" ;;
+        *) tar -xf "$SRC" --strip-components=1 -C "$tree.partial" ;;
+    esac
     for p in $patches; do
         log "applying $(basename "$p")"
         patch -d "$tree.partial" -p1 --forward --batch --no-backup-if-mismatch < "$p" \
