@@ -5,7 +5,7 @@ import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "no
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO, explain } from "../helpers/cli.js";
+import { REPO, explain, runCli } from "../helpers/cli.js";
 import type { CliResult } from "../helpers/cli.js";
 import { openrcSkipReason, requireOpenrcTarball } from "../helpers/openrc-tarball.js";
 
@@ -78,6 +78,11 @@ describe.skipIf(skip !== null)(`the packed package, installed into another proje
     await writeFile(script, (await readFile(script, "utf8")).replace(/^set -eu$/m, `set -eu\necho "iso: ${MARKER}"`));
     await appendFile(join(packageDir, "tests", "boot", "basic.yaml"), `  - name: ${CHECK_MARKER}\n    run: echo marked\n    expect:\n      output: marked\n`);
 
+    // The kernel under this repository's own key, in the shared cache: built here only when nothing
+    // before (an earlier run, another test) built it since the key last changed. The installed
+    // package then finding it cached shows it computes the same key from its own files.
+    const own = await runCli(["build", "linux", "--profile", "offline", "--plain"], { env: { LEVITATE_OUT: join(scratch, "repository-out"), LEVITATE_PROFILE: undefined } });
+    expect(own.exitCode, explain(own)).toBe(0);
     const built = await installed(["build", "--profile", "offline", "--plain"]);
     expect(built.exitCode, explain(built)).toBe(0);
     expect(built.stderr, explain(built)).toMatch(/linux: cached/);
