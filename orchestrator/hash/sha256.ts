@@ -1,4 +1,4 @@
-// The one place content is hashed: bytes, files (small ones read whole, large ones streamed) and named inputs (cache keys).
+// The one place content is hashed: bytes, files (small ones read whole, large ones in 1 MiB reads) and named inputs (cache keys).
 import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
 

@@ -10,6 +10,7 @@ export const MAX_TARGET_BYTES = 4095;
 
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 const utf8Bytes = (text: string): number => Buffer.byteLength(text, "utf8");
+const utf8Order = (a: string, b: string): number => Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
 
 /** Why `path` is not a valid image path ("etc/inittab"), or null when it is. */
 export function pathProblem(path: string): string | null {
@@ -58,12 +59,12 @@ export function comparePaths(a: string, b: string): number {
     const x = a.charCodeAt(i);
     const y = b.charCodeAt(i);
     if (x === y) continue;
-    if ((x >= 0xd800 && x <= 0xdfff) || (y >= 0xd800 && y <= 0xdfff)) return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+    if ((x >= 0xd800 && x <= 0xdfff) || (y >= 0xd800 && y <= 0xdfff)) return utf8Order(a, b);
     return x < y ? -1 : 1;
   }
   // A common prefix that ends inside a surrogate pair is not a common prefix of the bytes.
   const last = common === 0 ? 0 : a.charCodeAt(common - 1);
-  if (last >= 0xd800 && last <= 0xdbff && a.length !== b.length) return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+  if (last >= 0xd800 && last <= 0xdbff && a.length !== b.length) return utf8Order(a, b);
   return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
 }
 

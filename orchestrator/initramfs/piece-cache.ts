@@ -15,6 +15,8 @@ export const PIECE_CACHE_LIMIT = 64;
 
 const KEY = /^[0-9a-f]{64}$/;
 const DIGEST_BYTES = 32;
+/** What a piece's file starts with: the raw sha256 of the piece after it. */
+const digestOf = (piece: Uint8Array): Buffer => createHash("sha256").update(piece).digest();
 
 export interface DirectoryPieceCache extends PieceCache {
   /**
@@ -42,7 +44,7 @@ export function directoryPieceCache(dir: string, limit = PIECE_CACHE_LIMIT): Dir
       const bytes = await readFile(path).catch(() => null);
       if (bytes === null) return null;
       const piece = bytes.subarray(DIGEST_BYTES);
-      if (bytes.length < DIGEST_BYTES || !createHash("sha256").update(piece).digest().equals(bytes.subarray(0, DIGEST_BYTES))) {
+      if (bytes.length < DIGEST_BYTES || !digestOf(piece).equals(bytes.subarray(0, DIGEST_BYTES))) {
         await rm(path, { force: true }).catch(() => undefined);
         return null;
       }
@@ -64,7 +66,7 @@ export function directoryPieceCache(dir: string, limit = PIECE_CACHE_LIMIT): Dir
         if (pieces.length === 0 || imagePieces > limit) return;
         for (const [key, compressed] of pieces) {
           await replaceAtomically(join(dir, key), async (partial) => {
-            await writeFile(partial, Buffer.concat([createHash("sha256").update(compressed).digest(), compressed]));
+            await writeFile(partial, Buffer.concat([digestOf(compressed), compressed]));
             return true;
           });
         }
