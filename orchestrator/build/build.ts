@@ -43,6 +43,8 @@ export interface BuildOptions extends ConfigSelection {
   readonly engine?: Engine | (() => Promise<Engine>);
   readonly signal?: AbortSignal;
   readonly jobs?: number;
+  /** Most stages at once (--parallel); default: the config's build.parallel. */
+  readonly parallel?: number;
   /** --cache-from / --cache-to (the environment and the config's `cache:` fill in the rest). */
   readonly cache?: CacheFlags;
   /** When another build of this project holds a build tree: wait (default) or fail at once. */
@@ -136,6 +138,8 @@ export async function build(options: BuildOptions): Promise<BuildOutcome> {
   const sources = await gatherPlanSources(config, toRun, cacheRoot, reporter, options.signal);
   await reapAfterKilledBuilds(cacheRoot, engine);
   await store.removeAbandoned();
+  // Stages finishing together record their times one after another (each save rewrites the file).
+  let timingSaves = Promise.resolve();
   const executed = await executePlan({
     engine,
     config,
@@ -145,10 +149,17 @@ export async function build(options: BuildOptions): Promise<BuildOutcome> {
     logDir: join(outDir, "logs"),
     sources,
     jobs: options.jobs ?? Math.max(1, availableParallelism()),
+    parallel: options.parallel ?? config.build.parallel,
+    estimates: new Map(plan.stages.flatMap((s) => {
+      const ms = estimateFor(timings, s.name);
+      return ms === undefined ? [] : [[s.name, ms] as const];
+    })),
     volumePrefix: options.env.LEVITATE_VOLUME_PREFIX || "levitate",
     ...(options.wait === undefined ? {} : { wait: options.wait }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
-    onStageTiming: (stage, ms) => void saveTiming(cacheRoot, stage, null, ms).catch(() => undefined),
+    onStageTiming: (stage, ms) => {
+      timingSaves = timingSaves.then(() => saveTiming(cacheRoot, stage, null, ms)).catch(() => undefined);
+    },
   });
   const outcomes = executed.map((o) => (pulled.has(o.name) ? { ...o, action: "pulled" as const } : o));
   // out/ is a whole build or nothing: publish only when every stage of the flavour was built.

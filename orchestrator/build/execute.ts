@@ -4,7 +4,7 @@ import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { ResolvedConfig } from "../config/types.js";
 import type { Engine, PreparedContainer } from "../docker/types.js";
-import { StageError } from "../errors/errors.js";
+import { StageError, interruptedBy } from "../errors/errors.js";
 import type { BuildPlan, PlannedStage } from "../plan/plan.js";
 import type { ProgressReporter } from "../progress/reporter.js";
 import type { StageName } from "../stages/stage.js";
@@ -12,6 +12,7 @@ import type { ArtifactMeta, ArtifactStore } from "../artifacts/artifact-store.js
 import { outputProblems, recordOutputs } from "../artifacts/artifact-digests.js";
 import { memorySizeBytes } from "../util/memory-size.js";
 import { writeFileAtomic } from "../util/atomic.js";
+import { SiblingFailed, runGraph } from "./schedule.js";
 
 export interface ExecuteOptions {
   /** The engine, or how to get one: a build with nothing to run never connects (or loads dockerode). */
@@ -24,6 +25,10 @@ export interface ExecuteOptions {
   /** Verified source files by source name (sources.NAME), gathered before any stage runs. */
   readonly sources: ReadonlyMap<string, string>;
   readonly jobs: number;
+  /** Most stages running at once, each as soon as what it needs is built (default 1: one after another). */
+  readonly parallel?: number;
+  /** How long each stage took last time (ms): among stages ready at once, the longest road to the ISO starts first. */
+  readonly estimates?: ReadonlyMap<StageName, number>;
   /** Prefix of the cache volumes' names (default "levitate"). */
   readonly volumePrefix?: string;
   /** When another build holds a stage's build tree: wait for it (default) or fail at once. */
@@ -47,7 +52,6 @@ export async function executePlan(options: ExecuteOptions): Promise<StageOutcome
   const getEngine = () => (engine ??= typeof options.engine === "function" ? options.engine() : Promise.resolve(options.engine));
   const signal = options.signal === undefined ? {} : { signal: options.signal };
   const artifacts = new Map<StageName, string>();
-  const outcomes: StageOutcome[] = [];
   let toolchainReady: Promise<void> | null = null;
 
   const ensureToolchain = (forStage: StageName): Promise<void> =>
@@ -74,24 +78,22 @@ export async function executePlan(options: ExecuteOptions): Promise<StageOutcome
     import("./run-container-stage.js").catch(() => undefined);
   }
 
-  // A stage without a build tree that runs right after the host stage it needs (iso after the
-  // initramfs) gets its container created, and its volumes handed over, while that stage runs.
-  const prepareDuring = new Map<StageName, PlannedStage>();
   const toRun = plan.stages.filter((s) => s.action === "run");
-  toRun.forEach((stage, index) => {
-    const next = toRun[index + 1];
-    if (stage.invocation.where === "host" && next?.invocation.where === "container" && !next.invocation.buildTree && next.needs.includes(stage.name)) {
-      prepareDuring.set(stage.name, next);
-    }
-  });
   const prepared = new Map<StageName, Promise<PreparedContainer | null>>();
+  const priority = criticalPaths(plan.stages, options.estimates ?? new Map());
+  let results: Map<StageName, StageOutcome>;
   try {
-    await runStages();
+    results = await runGraph(plan.stages, runOne, {
+      limit: options.parallel ?? 1,
+      priority: (name) => priority.get(name) ?? 0,
+      aborted: (stopped) => interruptedBy(stopped),
+      ...signal,
+    });
   } finally {
     // One prepared but never run (what came before failed or was cancelled) is removed.
     for (const early of prepared.values()) await (await early.catch(() => null))?.discard();
   }
-  return outcomes;
+  return plan.stages.map((stage) => results.get(stage.name)).filter((outcome) => outcome !== undefined);
 
   async function prepareContainer(stage: PlannedStage): Promise<PreparedContainer | null> {
     await ensureToolchain(stage.name);
@@ -114,51 +116,62 @@ export async function executePlan(options: ExecuteOptions): Promise<StageOutcome
     };
   }
 
-  async function runStages(): Promise<void> {
-    for (const stage of plan.stages) {
-      const ahead = prepareDuring.get(stage.name);
-      if (ahead !== undefined && stage.action === "run" && !(options.signal?.aborted ?? false)) {
-        const early = prepareContainer(ahead);
-        early.catch(() => undefined);
-        prepared.set(ahead.name, early);
-      }
-      if (stage.action === "cached") {
-        const dir = store.dir(stage.name, stage.key);
-        const meta = JSON.parse(await readFile(join(dir, "meta.json"), "utf8")) as ArtifactMeta;
-        const damage = await artifactDamage(dir, meta);
-        if (damage.length === 0) {
-          if (JSON.stringify(store.lastInputs(stage.name)) !== JSON.stringify(meta.inputs)) await store.remember(meta);
-          artifacts.set(stage.name, dir);
-          outcomes.push({ name: stage.name, action: "cached", key: stage.key, dir, durationMs: 0 });
-          continue;
-        }
-        reporter.info(
-          `warning: the cached ${stage.name} artifact ${stage.key.slice(0, 12)} does not match what its stage produced (${damage.join("; ")}): discarded, running ${stage.name} again`,
-        );
-        await rm(dir, { recursive: true, force: true });
-      }
-      const started = Date.now();
-      reporter.stageStarted(stage.name);
-      try {
-        const dir = await commitStage(stage, started);
+  /**
+   * A stage without a build tree whose last missing input is this host stage's artifact (iso after
+   * the initramfs, the others built or cached) gets its container created, and its volumes handed
+   * over, while this stage runs.
+   */
+  function prepareDuring(stage: PlannedStage): void {
+    if (stage.invocation.where !== "host") return;
+    for (const next of toRun) {
+      if (next.invocation.where !== "container" || next.invocation.buildTree || !next.needs.includes(stage.name)) continue;
+      const ready = (need: StageName) => need === stage.name || artifacts.has(need) || plan.stages.some((s) => s.name === need && s.action === "cached");
+      if (!next.needs.every(ready) || prepared.has(next.name)) continue;
+      const early = prepareContainer(next);
+      early.catch(() => undefined);
+      prepared.set(next.name, early);
+    }
+  }
+
+  async function runOne(stage: PlannedStage, stop: AbortSignal): Promise<StageOutcome> {
+    if (stage.action === "cached") {
+      const dir = store.dir(stage.name, stage.key);
+      const meta = JSON.parse(await readFile(join(dir, "meta.json"), "utf8")) as ArtifactMeta;
+      const damage = await artifactDamage(dir, meta);
+      if (damage.length === 0) {
+        if (JSON.stringify(store.lastInputs(stage.name)) !== JSON.stringify(meta.inputs)) await store.remember(meta);
         artifacts.set(stage.name, dir);
-        const durationMs = Date.now() - started;
-        reporter.stageFinished(stage.name, { ok: true, durationMs });
-        options.onStageTiming?.(stage.name, durationMs);
-        outcomes.push({ name: stage.name, action: "run", key: stage.key, dir, durationMs });
-      } catch (error) {
-        reporter.stageFinished(stage.name, { ok: false, durationMs: Date.now() - started, detail: (error as Error).message });
-        throw error;
-  }
-  }
+        return { name: stage.name, action: "cached", key: stage.key, dir, durationMs: 0 };
+      }
+      reporter.info(
+        `warning: the cached ${stage.name} artifact ${stage.key.slice(0, 12)} does not match what its stage produced (${damage.join("; ")}): discarded, running ${stage.name} again`,
+      );
+      await rm(dir, { recursive: true, force: true });
+    }
+    if (!stop.aborted) prepareDuring(stage);
+    const started = Date.now();
+    reporter.stageStarted(stage.name);
+    try {
+      const dir = await commitStage(stage, started, stop);
+      artifacts.set(stage.name, dir);
+      const durationMs = Date.now() - started;
+      reporter.stageFinished(stage.name, { ok: true, durationMs });
+      options.onStageTiming?.(stage.name, durationMs);
+      return { name: stage.name, action: "run", key: stage.key, dir, durationMs };
+    } catch (error) {
+      // Told to stop because another stage failed: say so, not "interrupted by abort".
+      const detail = stop.reason instanceof SiblingFailed ? stop.reason.message : (error as Error).message;
+      reporter.stageFinished(stage.name, { ok: false, durationMs: Date.now() - started, detail });
+      throw error;
+    }
   }
 
   /**
    * A container stage holds its build tree's lease while it runs (two builds of one project take
    * turns; a dead holder's leftovers are removed first); a host stage, or one without a tree, needs none.
    */
-  async function commitStage(stage: PlannedStage, started: number): Promise<string> {
-    const commit = () => store.commit(stage.name, stage.key, stage.inputs, (into) => runStage(stage, into), started);
+  async function commitStage(stage: PlannedStage, started: number, stop: AbortSignal): Promise<string> {
+    const commit = () => store.commit(stage.name, stage.key, stage.inputs, (into) => runStage(stage, into, stop), started);
     if (stage.invocation.where === "host") return commit();
     await ensureToolchain(stage.name);
     if (!stage.invocation.buildTree) return commit();
@@ -170,7 +183,7 @@ export async function executePlan(options: ExecuteOptions): Promise<StageOutcome
       purpose: `build ${stage.name}`,
       wait: options.wait ?? true,
       onMessage: (line) => reporter.info(line),
-      ...signal,
+      signal: stop,
     });
     try {
       // Another build of this project may have finished the same stage while we waited.
@@ -185,12 +198,12 @@ export async function executePlan(options: ExecuteOptions): Promise<StageOutcome
   }
 
   // Loaded only when a stage runs, so an up-to-date build stays fast.
-  async function runStage(stage: PlannedStage, into: string): Promise<void> {
+  async function runStage(stage: PlannedStage, into: string, stop: AbortSignal): Promise<void> {
     const { invocation } = stage;
     const logPath = join(options.logDir, `${stage.name}.log`);
     if (invocation.where === "host") {
       const { buildInitramfsArtifact } = await import("./initramfs-stage.js");
-      await buildInitramfsArtifact({ config, flavour: plan.flavour, artifacts, into, pieceCacheDir: join(store.cacheRoot, "initramfs-pieces"), ...signal });
+      await buildInitramfsArtifact({ config, flavour: plan.flavour, artifacts, into, pieceCacheDir: join(store.cacheRoot, "initramfs-pieces"), signal: stop });
     } else {
       const { runContainerStage } = await import("./run-container-stage.js");
       const sourcePath = invocation.source === null ? null : options.sources.get(invocation.source.name);
@@ -211,7 +224,7 @@ export async function executePlan(options: ExecuteOptions): Promise<StageOutcome
         // it, and not while this thread still writes the stage's files to it (that waited for them).
         onInputsSent: () => void import("../metadata/record-build.js").catch(() => undefined),
         ...(ready === null ? {} : { prepared: Promise.resolve(ready) }),
-        ...signal,
+        signal: stop,
       };
       await runContainerStage(opts, into);
       prepared.delete(stage.name);
@@ -223,6 +236,21 @@ export async function executePlan(options: ExecuteOptions): Promise<StageOutcome
       });
     }
   }
+}
+
+/**
+ * For each stage: how long it and the longest chain of stages waiting for it take to run, by the
+ * estimates (a cached stage or one never timed counts as 0).
+ */
+export function criticalPaths(stages: readonly PlannedStage[], estimates: ReadonlyMap<StageName, number>): Map<StageName, number> {
+  const paths = new Map<StageName, number>();
+  // Dependents come after what they need, so walking backwards sees every dependent first.
+  for (const stage of [...stages].reverse()) {
+    const own = stage.action === "run" ? (estimates.get(stage.name) ?? 0) : 0;
+    const after = stages.filter((s) => s.needs.includes(stage.name)).map((s) => paths.get(s.name) ?? 0);
+    paths.set(stage.name, own + Math.max(0, ...after));
+  }
+  return paths;
 }
 
 /**

@@ -116,6 +116,12 @@ export const configSchema = z.strictObject({
         .max(65536, "expected at most 65536 processes")
         .default(4096)
         .meta({ description: "Most processes a stage container may run at once." }),
+      parallel: z
+        .int("expected a whole number of stages from 1 to 8")
+        .min(1, "expected at least 1 stage")
+        .max(8, "expected at most 8 stages")
+        .default(2)
+        .meta({ description: "Most stages running at once, each as soon as the stages it needs are built (1: one after another). Each gets the build's make jobs and its own memory limit." }),
     })
     .prefault({}),
   /** Offline mirror directory (files by name), searched before downloading. */

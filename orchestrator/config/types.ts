@@ -84,5 +84,7 @@ export interface ResolvedConfig {
   readonly build: {
     readonly memory: string;
     readonly pids: number;
+    /** Most stages running at once (`--parallel`). */
+    readonly parallel: number;
   };
 }

@@ -22,6 +22,8 @@ ${CONFIG_HELP}
       --explain       say which input changed for every stage that runs
   -f, --force         run the named stages (or all) even if up to date
   -j, --jobs N        parallel make jobs inside stages (default: CPU count)
+      --parallel N    most stages running at once, each as soon as what it needs is built
+                      (default: build.parallel in the config, 2; 1: one after another)
       --cache-from REPO
                       before running a stage, pull its artifact from this OCI repository if
                       it has one (env: LEVITATE_CACHE_FROM; config: cache.registry; none: off)
@@ -44,6 +46,7 @@ export const buildCommand: Command = async (args, context) => {
       explain: { type: "boolean" },
       force: { type: "boolean", short: "f" },
       jobs: { type: "string", short: "j" },
+      parallel: { type: "string" },
       "cache-from": { type: "string" },
       "cache-to": { type: "string" },
       "no-wait": { type: "boolean" },
@@ -69,6 +72,13 @@ export const buildCommand: Command = async (args, context) => {
     jobs = Number(values.jobs);
     if (!Number.isInteger(jobs) || jobs < 1) throw new UserError(`build: --jobs expects a positive integer, got '${values.jobs}'`);
   }
+  let parallel: number | undefined;
+  if (values.parallel !== undefined) {
+    parallel = Number(values.parallel);
+    if (!Number.isInteger(parallel) || parallel < 1 || parallel > 8) {
+      throw new UserError(`build: --parallel expects a whole number of stages from 1 to 8, got '${values.parallel}'`);
+    }
+  }
   if (values["dry-run"]) {
     const { plan } = await planBuild(chosen, { ...(only ? { only } : {}), ...(values.force ? { force: true } : {}) });
     context.stdout.write(formatPlan(plan, { explain: values.explain === true || values["dry-run"] === true }));
@@ -84,6 +94,7 @@ export const buildCommand: Command = async (args, context) => {
       ...(values.force ? { force: true } : {}),
       ...(values.explain ? { explain: true } : {}),
       ...(jobs === undefined ? {} : { jobs }),
+      ...(parallel === undefined ? {} : { parallel }),
       cache: {
         ...(values["cache-from"] === undefined ? {} : { cacheFrom: values["cache-from"] }),
         ...(values["cache-to"] === undefined ? {} : { cacheTo: values["cache-to"] }),

@@ -1,13 +1,13 @@
 // build -> execute -> publish with the fake engine: what runs, what is cached, what a failure says, what out/ gets.
 import { existsSync } from "node:fs";
-import { readFile, readdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { build } from "../../../orchestrator/build/build.js";
 import type { BuildOptions } from "../../../orchestrator/build/build.js";
 import { StageError, UserError } from "../../../orchestrator/errors/errors.js";
 import type { ProgressReporter } from "../../../orchestrator/progress/reporter.js";
-import { FakeEngine, runResult } from "../../helpers/fake-engine.js";
+import { FakeEngine, printingContainer, runResult } from "../../helpers/fake-engine.js";
 import { fakeProject } from "../../helpers/fake-project.js";
 import type { FakeProject } from "../../helpers/fake-project.js";
 import { DEFAULT_STAGE_FILES, stageContainers } from "../../helpers/fake-stages.js";
@@ -53,7 +53,9 @@ describe("build (fake engine)", () => {
   it("runs every stage on a cold cache, then nothing; out/ gets the published files and metadata.json", async () => {
     const first = await build(options());
     expect(first.outcomes.map((o) => `${o.name}:${o.action}`)).toEqual(["busybox:run", "initramfs:run", "linux:run", "grub:run", "iso:run"]);
-    expect(stagesRun()).toEqual(["busybox", "linux", "grub", "iso"]);
+    // Two stages at a time by default: busybox and linux start together; iso waits for linux and grub.
+    expect([...stagesRun()].sort()).toEqual(["busybox", "grub", "iso", "linux"]);
+    expect(stagesRun().at(-1)).toBe("iso");
     expect((await readdir(project.out)).sort()).toEqual(expect.arrayContaining(["bzImage", "initramfs.cpio.gz", "levitate.iso", "metadata.json", "logs"]));
     expect(await readFile(join(project.out, "bzImage"), "utf8")).toBe("kernel 6.1.1\n");
     expect(await readFile(join(project.out, "levitate.iso"), "utf8")).toBe("iso TESTOS console=ttyS0\n");
@@ -124,6 +126,66 @@ describe("build (fake engine)", () => {
     expect(reporter.events).toContain("finished busybox failed: stage busybox failed with exit code 2");
     expect(existsSync(join(project.cache, "artifacts", "busybox")) ? await readdir(join(project.cache, "artifacts", "busybox")) : []).toEqual([]);
     expect(existsSync(join(project.out, "metadata.json"))).toBe(false);
+  });
+
+  it("--parallel 1 runs one stage after another, in the plan's order", async () => {
+    let running = 0;
+    let most = 0;
+    engine.script = async (spec, runOptions) => {
+      most = Math.max(most, ++running);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      running--;
+      return stageContainers()(spec, runOptions);
+    };
+    const reporter = recorder();
+    await build(options({ parallel: 1, reporter }));
+    expect(stagesRun()).toEqual(["busybox", "linux", "grub", "iso"]);
+    expect(most).toBe(1);
+    expect(reporter.events.filter((e) => e.startsWith("started"))).toEqual(["started busybox", "started initramfs", "started linux", "started grub", "started iso"]);
+  });
+
+  it("runs stages whose needs are built side by side, at most --parallel at once, the longest road to the ISO first", async () => {
+    let running = 0;
+    let most = 0;
+    engine.script = async (spec, runOptions) => {
+      most = Math.max(most, ++running);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      running--;
+      return stageContainers()(spec, runOptions);
+    };
+    // The last run's times: the kernel is the long one, so it starts first.
+    const times = { busybox: 60_000, initramfs: 300, linux: 400_000, grub: 500, iso: 400 };
+    await mkdir(project.cache, { recursive: true });
+    await writeFile(
+      join(project.cache, "timings.json"),
+      JSON.stringify({ version: 1, stages: Object.fromEntries(Object.entries(times).map(([stage, ms]) => [stage, [{ key: null, ms, at: "2026-01-01T00:00:00.000Z" }]])) }),
+    );
+    const reporter = recorder();
+    await build(options({ parallel: 2, reporter }));
+    expect(most).toBe(2);
+    expect(reporter.events.filter((e) => e.startsWith("started")).slice(0, 2)).toEqual(["started linux", "started busybox"]);
+    expect(stagesRun().at(-1)).toBe("iso");
+  });
+
+  it("when a stage fails, the stages running beside it are stopped, say why, and the first failure is the error", async () => {
+    engine.script = async (spec, runOptions) => {
+      const stage = spec.labels?.["levitate-docker.stage"];
+      if (stage === "linux") return printingContainer(["compiling\n"], null)(spec, runOptions);
+      if (stage !== "busybox") return stageContainers()(spec, runOptions);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      runOptions.onOutput?.(Buffer.from("make: *** [Makefile] Error 1\n"), "stderr");
+      return runResult(2);
+    };
+    const reporter = recorder();
+    const error = await build(options({ parallel: 2, reporter })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StageError);
+    expect((error as Error).message).toBe("stage busybox failed with exit code 2");
+    expect(reporter.events).toContain("finished linux failed: stopped: busybox failed");
+    expect(reporter.events.filter((e) => e.startsWith("started")).sort()).toEqual(["started busybox", "started linux"]);
+    for (const stage of ["busybox", "linux"]) {
+      const dir = join(project.cache, "artifacts", stage);
+      expect(existsSync(dir) ? await readdir(dir) : []).toEqual([]);
+    }
   });
 
   it("a stage that does not leave a promised output fails, naming what is missing", async () => {
