@@ -56,7 +56,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
   const numberFlag = (flag: string, fallback: number) => {
     const at = argv.indexOf(flag);
     const value = at < 0 ? fallback : Number(argv[at + 1]);
-    if (!Number.isInteger(value) || value < 1) throw new UserError(`bench: ${flag} wants a whole number of runs (1 or more), got ${JSON.stringify(argv[at + 1])}`);
+    if (!Number.isInteger(value) || value < 1) throw new UserError(`bench: ${flag} wants a whole number (1 or more), got ${JSON.stringify(argv[at + 1])}`);
     return value;
   };
   /** How many times each cheap figure is measured (no-op, edit -> ISO) and how many boots. */
@@ -127,28 +127,40 @@ export async function runBench(argv: readonly string[]): Promise<number> {
         ]);
       }
     } else {
-    log("cold build (orchestrated)...");
-    const cold = await cli(["build", "--json"]);
+    // --parallel N: how many stages the cold build runs at once (default: the config's build.parallel).
+    const parallel = argv.includes("--parallel") ? numberFlag("--parallel", 1) : config.build.parallel;
+    log(`cold build (orchestrated, up to ${parallel} stage${parallel === 1 ? "" : "s"} at once)...`);
+    const cold = await cli(["build", "--json", "--parallel", String(parallel)]);
     for (const line of cold.stdout.split("\n")) {
       if (!line.startsWith("{")) continue;
       const event = JSON.parse(line) as { event: string; stage?: string; durationMs?: number };
       if (event.event === "stageFinished" && event.stage) stageMs.set(event.stage, event.durationMs ?? 0);
     }
-    record(["cold build, total (orchestrated)", `${seconds(cold.ms)} (1 run)`, "target < 360 s"]);
+    record([`cold build, total (orchestrated, up to ${parallel} stage${parallel === 1 ? "" : "s"} at once)`, `${seconds(cold.ms)} (1 run)`, "target < 360 s"]);
     record(["cold linux stage", `${seconds(stageMs.get("linux") ?? NaN)} (1 run)`, `${objectCount(cold.stdout)}; target < 240 s`]);
 
-    log("cold stages with plain docker commands...");
+    log("cold stages with plain docker commands, one after another...");
     const artifacts = await lastArtifacts();
     let ourTotal = 0;
     let directTotal = 0;
+    // Stages that ran side by side shared the CPUs: their times are not the tool's overhead.
+    const beside = parallel > 1 ? " (ours beside other stages)" : "";
     for (const stage of containerStages) {
       const ms = await direct(stage, artifacts, `${project.volumePrefix}-direct`, false);
       const ours = stageMs.get(stage.name) ?? NaN;
       ourTotal += ours;
       directTotal += ms;
-      record([`cold ${stage.name}: ours vs plain docker`, `${seconds(ours)} vs ${seconds(ms)}`, `x${(ours / ms).toFixed(3)}`]);
+      record([`cold ${stage.name}: ours vs plain docker${beside}`, `${seconds(ours)} vs ${seconds(ms)}`, `x${(ours / ms).toFixed(3)}`]);
     }
-    record(["cold container stages, sum: ours vs plain docker", `${seconds(ourTotal)} vs ${seconds(directTotal)}`, `overhead ${(((ourTotal - directTotal) / directTotal) * 100).toFixed(1)}% (target < 3%)`]);
+    if (parallel === 1) {
+      record(["cold container stages, sum: ours vs plain docker", `${seconds(ourTotal)} vs ${seconds(directTotal)}`, `overhead ${(((ourTotal - directTotal) / directTotal) * 100).toFixed(1)}% (target < 3%)`]);
+    } else {
+      record([
+        `cold build, whole: ours (${parallel} stages at once) vs plain docker stages one after another (sum)`,
+        `${seconds(cold.ms)} vs ${seconds(directTotal)}`,
+        `x${(cold.ms / directTotal).toFixed(3)} (per-stage overhead: --parallel 1 or --warm)`,
+      ]);
+    }
     record(["initramfs (host, TypeScript)", seconds(stageMs.get("initramfs") ?? NaN), ""]);
     }
 
@@ -167,7 +179,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
     }
     record(["no-op build through npx levitate-docker", formatStats(npx, seconds), `x${(npx.median / noop.median).toFixed(2)} of the bin`]);
 
-    const coldTotal = rows.find((r) => r[0] === "cold build, total (orchestrated)");
+    const coldTotal = rows.find((r) => r[0].startsWith("cold build, total (orchestrated"));
     const coldMs = coldTotal === undefined ? null : Number.parseFloat(coldTotal[1]) * 1000;
     for (const row of await freshMachineRows(cli, coldMs)) record(row);
 
