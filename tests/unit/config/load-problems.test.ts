@@ -92,6 +92,28 @@ describe("loadConfig problems", () => {
     ]);
   });
 
+  it("takes build.parallel from 1 to 8 stages (default 2) and names the key of anything else", async () => {
+    const valid = await workspace.fixture("valid.yaml", "config/levitate.yaml");
+    const text = await readFile(valid, "utf8");
+    const loadWith = async (build: string) => {
+      await writeFile(valid, `${text}\nbuild:\n${build}\n`);
+      return loadConfig({ cwd: workspace.root, env: { HOME: workspace.root } });
+    };
+    await writeFile(valid, text);
+    expect((await loadConfig({ cwd: workspace.root, env: { HOME: workspace.root } })).build.parallel).toBe(2);
+    expect((await loadWith("  parallel: 1")).build.parallel).toBe(1);
+    const line = text.split("\n").length + 2;
+    for (const [value, expected] of [
+      ["0", "expected at least 1 stage, got 0"],
+      ["9", "expected at most 8 stages, got 9"],
+      ["two", 'expected a whole number of stages from 1 to 8, got "two"'],
+      ["1.5", "expected a whole number of stages from 1 to 8, got 1.5"],
+    ] as const) {
+      await writeFile(valid, `${text}\nbuild:\n  parallel: ${value}\n`);
+      expect((await failure()).details).toEqual([`config/levitate.yaml:${line} build.parallel: ${expected}`]);
+    }
+  });
+
   it("asks for openrc.cgroups with the cgroups service, and loads once it is set", async () => {
     const valid = await workspace.fixture("valid.yaml", "config/levitate.yaml");
     const text = (await readFile(valid, "utf8")).replace("sysinit: [devfs, dmesg]", "sysinit: [devfs, cgroups, dmesg]");
