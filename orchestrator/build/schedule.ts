@@ -20,7 +20,7 @@ export interface ScheduleOptions<N extends string> {
   readonly aborted?: (signal: AbortSignal) => Error;
 }
 
-/** What a task is told to stop for: the schedule's own signal aborted, or another task failed. */
+/** The reason a running task's signal aborts with when another task failed (an abort from outside keeps its own reason). */
 export class SiblingFailed extends Error {
   constructor(readonly failed: string) {
     super(`stopped: ${failed} failed`);
