@@ -8,6 +8,7 @@ import type { BuildOptions } from "../../../orchestrator/build/build.js";
 import { StageError, UserError } from "../../../orchestrator/errors/errors.js";
 import type { ProgressReporter } from "../../../orchestrator/progress/reporter.js";
 import { FakeEngine, printingContainer, runResult } from "../../helpers/fake-engine.js";
+import type { RunScript } from "../../helpers/fake-engine.js";
 import { fakeProject } from "../../helpers/fake-project.js";
 import type { FakeProject } from "../../helpers/fake-project.js";
 import { DEFAULT_STAGE_FILES, stageContainers } from "../../helpers/fake-stages.js";
@@ -25,6 +26,19 @@ function recorder(): ProgressReporter & { readonly events: string[] } {
     warn: (message) => events.push(`warn ${message}`),
     close: () => undefined,
   };
+}
+
+/** Stage containers that take 20 ms each and count how many ran at the same time at most. */
+function countingStages(): { script: RunScript; most: () => number } {
+  let running = 0;
+  let most = 0;
+  const script: RunScript = async (spec, runOptions) => {
+    most = Math.max(most, ++running);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    running--;
+    return stageContainers()(spec, runOptions);
+  };
+  return { script, most: () => most };
 }
 
 let project: FakeProject;
@@ -129,30 +143,18 @@ describe("build (fake engine)", () => {
   });
 
   it("--parallel 1 runs one stage after another, in the plan's order", async () => {
-    let running = 0;
-    let most = 0;
-    engine.script = async (spec, runOptions) => {
-      most = Math.max(most, ++running);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      running--;
-      return stageContainers()(spec, runOptions);
-    };
+    const counted = countingStages();
+    engine.script = counted.script;
     const reporter = recorder();
     await build(options({ parallel: 1, reporter }));
     expect(stagesRun()).toEqual(["busybox", "linux", "grub", "iso"]);
-    expect(most).toBe(1);
+    expect(counted.most()).toBe(1);
     expect(reporter.events.filter((e) => e.startsWith("started"))).toEqual(["started busybox", "started initramfs", "started linux", "started grub", "started iso"]);
   });
 
   it("runs stages whose needs are built side by side, at most --parallel at once, the longest road to the ISO first", async () => {
-    let running = 0;
-    let most = 0;
-    engine.script = async (spec, runOptions) => {
-      most = Math.max(most, ++running);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      running--;
-      return stageContainers()(spec, runOptions);
-    };
+    const counted = countingStages();
+    engine.script = counted.script;
     // The last run's times: the kernel is the long one, so it starts first.
     const times = { busybox: 60_000, initramfs: 300, linux: 400_000, grub: 500, iso: 400 };
     await mkdir(project.cache, { recursive: true });
@@ -162,7 +164,7 @@ describe("build (fake engine)", () => {
     );
     const reporter = recorder();
     await build(options({ parallel: 2, reporter }));
-    expect(most).toBe(2);
+    expect(counted.most()).toBe(2);
     expect(reporter.events.filter((e) => e.startsWith("started")).slice(0, 2)).toEqual(["started linux", "started busybox"]);
     expect(stagesRun().at(-1)).toBe("iso");
   });
