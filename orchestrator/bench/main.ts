@@ -1,4 +1,4 @@
-// `npm run bench`: cold stages, no-op and incremental builds, boots (with their breakdown) and sizes; medians against plain docker.
+// `npm run bench`: cold stages, no-op and incremental builds, boots of both flavours (with their breakdown) and sizes; medians against plain docker.
 import { execa } from "execa";
 import { appendFile, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -230,6 +230,21 @@ export async function runBench(argv: readonly string[]): Promise<number> {
       record([`test: time to shell (${accel}, BIOS, ${minimal ? "minimal" : "OpenRC"})`, formatStats(shell, seconds), `${formatRatio(shell, rawBoot, "plain docker run of QEMU to the prompt", seconds)}; target < ${minimal ? "2.5" : "4"} s`]);
     }
     for (const [name, samples] of phases) record([`  boot phase: ${name}`, formatStats(summarize(samples), seconds), ""]);
+
+    if (!minimal) {
+      // The minimal flavour's time to shell too (its own out/; busybox, linux and grub are shared).
+      const outMinimal = { LEVITATE_OUT: join(project.dir, "out-minimal") };
+      await cli(["build", "--minimal"], outMinimal);
+      const minimalShells: number[] = [];
+      for (let run = 0; run < bootRuns; run++) {
+        const test = await cli(["test", "--minimal"], outMinimal);
+        const shell = /shell in (\d+(?:\.\d+)?) ?s/.exec(test.stdout)?.[1];
+        if (shell !== undefined) minimalShells.push(Number(shell) * 1000);
+      }
+      if (minimalShells.length > 0) {
+        record([`test --minimal: time to shell (${accel}, BIOS)`, formatStats(summarize(minimalShells), seconds), "target < 2.5 s"]);
+      }
+    }
 
     const targets: Record<string, string> = { "bzImage": "target < 2.5 MiB", "levitate.iso": "target < 8 MB (7.63 MiB)" };
     for (const file of ["bzImage", "initramfs.cpio.gz", "levitate.iso"]) {
