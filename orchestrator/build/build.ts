@@ -96,9 +96,14 @@ export async function build(options: BuildOptions): Promise<BuildOutcome> {
   if (options.dryRun) return { config, plan, outcomes: [], published: null, outDir };
   const { reporter } = options;
   const timings = await loadTimings(cacheRoot);
+  // How long each stage took last time: shown with the plan, and the executor's order among ready stages.
+  const estimates = new Map(plan.stages.flatMap((s) => {
+    const ms = estimateFor(timings, s.name);
+    return ms === undefined ? [] : [[s.name, ms] as const];
+  }));
   reporter.plan(
     plan.stages.map((s) => {
-      const estimateMs = estimateFor(timings, s.name);
+      const estimateMs = estimates.get(s.name);
       return {
         name: s.name,
         state: s.action === "cached" ? ("cached" as const) : ("pending" as const),
@@ -150,10 +155,7 @@ export async function build(options: BuildOptions): Promise<BuildOutcome> {
     sources,
     jobs: options.jobs ?? Math.max(1, availableParallelism()),
     parallel: options.parallel ?? config.build.parallel,
-    estimates: new Map(plan.stages.flatMap((s) => {
-      const ms = estimateFor(timings, s.name);
-      return ms === undefined ? [] : [[s.name, ms] as const];
-    })),
+    estimates,
     volumePrefix: options.env.LEVITATE_VOLUME_PREFIX || "levitate",
     ...(options.wait === undefined ? {} : { wait: options.wait }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
