@@ -29,7 +29,7 @@ mkdir "$work/tree" "$work/capture" "$work/capture/tree"
 # GRUB probes whenever it opens a disk (it prints an error for each one missing). They are not
 # xz-compressed: that saves 0.5 MB of the ISO but costs time whenever the ISO is read.
 partmaps=$(cat /usr/lib/grub/i386-pc/partmap.lst /usr/lib/grub/x86_64-efi/partmap.lst | LC_ALL=C sort -u | tr '\n' ' ')
-modules="normal boot linux serial terminal echo test ${partmaps% }"
+modules="normal boot linux linux16 serial terminal echo test ${partmaps% }"
 frozen=$(TZ=UTC date -u -d "@$SOURCE_DATE_EPOCH" '+%Y-%m-%d %H:%M:%S')
 
 # grub-mkrescue runs xorriso through this wrapper. Its queries (-help, --version) go to xorriso;

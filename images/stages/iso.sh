@@ -39,14 +39,24 @@ tree="$work/tree"
 mkdir -p "$tree/boot/grub"
 cp /in/bzImage "$tree/boot/bzImage"
 cp /in/initramfs.cpio.gz "$tree/boot/initramfs.cpio.gz"
+# Under BIOS, GRUB's 32-bit `linux` cannot place the kernel at its preferred 16 MiB: it loads
+# the kernel's whole init_size (about 12 MiB) at 1 MiB and, as its last step, copies it up byte by
+# byte, backwards (`std; rep movsb`). Under QEMU's TCG that copy alone took about 0.5 s of every
+# boot. `linux16` (the 16-bit boot protocol) loads the kernel at 1 MiB, where the kernel moves
+# only its 2 MiB compressed image itself. UEFI keeps `linux` (GRUB's EFI loader copies nothing).
 cat > "$tree/boot/grub/grub.cfg" <<CFG
 serial --unit=0 --speed=115200
 terminal_input serial console
 terminal_output serial console
 set timeout=0
 menuentry "LevitateOS" {
-    linux /boot/bzImage $KERNEL_CMDLINE
-    initrd /boot/initramfs.cpio.gz
+    if [ "\$grub_platform" = pc ]; then
+        linux16 /boot/bzImage $KERNEL_CMDLINE
+        initrd16 /boot/initramfs.cpio.gz
+    else
+        linux /boot/bzImage $KERNEL_CMDLINE
+        initrd /boot/initramfs.cpio.gz
+    fi
 }
 CFG
 find "$tree" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
