@@ -2,6 +2,7 @@
 import { execa } from "execa";
 import { dirname } from "node:path";
 import { plainText } from "../vm/console-text.js";
+import { BENCH_LABEL, benchChild } from "./interrupt.js";
 import { qemuCommand } from "../vm/qemu-command.js";
 import type { Accelerator } from "../vm/qemu-command.js";
 import type { VmNetwork } from "../vm/network.js";
@@ -25,9 +26,9 @@ export async function directBoot(boot: DirectBoot): Promise<number> {
   const started = Date.now();
   const child = execa(
     "docker",
-    ["run", "-i", "--rm", "--name", name, "--network", "none", "--label", "levitate-docker=1", "--label", "levitate-docker.role=bench",
+    ["run", "-i", "--rm", "--name", name, "--network", "none", "--label", "levitate-docker=1", "--label", "levitate-docker.role=bench", "--label", BENCH_LABEL,
       "-v", `${dirname(boot.iso)}:${VM_DIR}:ro`, boot.runnerImage, ...qemu],
-    { reject: false, stdin: "pipe", buffer: false },
+    { reject: false, stdin: "pipe", buffer: false, ...benchChild },
   );
   try {
     return await new Promise<number>((resolve, reject) => {

@@ -5,6 +5,8 @@ import { join } from "node:path";
 import { loadConfig } from "../config/load.js";
 import { createEngine } from "../docker/engine.js";
 import { UserError } from "../errors/errors.js";
+import { BENCH_USAGE, parseBenchArgs } from "./args.js";
+import { BENCH_LABEL, benchChild, exitCodeFor, interruptedBy, stopOnSignals } from "./interrupt.js";
 import { ensureSource } from "../sources/ensure-source.js";
 import type { StageInvocation, StageName } from "../stages/stage.js";
 import { invocationsFor } from "../stages/table.js";
@@ -37,9 +39,14 @@ const timed = async (work: () => Promise<unknown>) => {
 };
 
 export async function runBench(argv: readonly string[]): Promise<number> {
-  const minimal = argv.includes("--minimal");
+  const options = parseBenchArgs(argv);
+  if (options.help) {
+    process.stdout.write(BENCH_USAGE);
+    return 0;
+  }
+  const { minimal, runs, bootRuns } = options;
   /** --warm: skip the cold builds; use the shared cache and volumes (what a developer's machine has). */
-  const warm = argv.includes("--warm");
+  const warm = options.warm;
   const realMirror = process.env.LEVITATE_MIRROR ?? join(cacheRoot(), "mirror");
   const project = await makeBenchProject(realMirror, { shared: warm });
   const configPath = join(project.dir, "config", "levitate.yaml");
@@ -51,22 +58,14 @@ export async function runBench(argv: readonly string[]): Promise<number> {
     const base = unset.length === 0 ? process.env : Object.fromEntries(Object.entries(process.env).filter(([name]) => !unset.includes(name)));
     // npx from the package's own directory: what the README's `npx levitate-docker` costs.
     const result = options.viaNpx === true
-      ? await execa("npx", ["levitate-docker", ...args, ...flags], { env: { ...base, ...project.env, ...env }, extendEnv: false, reject: false, stdin: "ignore", cwd: packageRoot })
-      : await execa("node", [join(packageRoot, "bin", "levitate-docker.js"), ...args, ...flags], { env: { ...base, ...project.env, ...env }, extendEnv: false, reject: false, stdin: "ignore", cwd: project.dir });
+      ? await execa("npx", ["levitate-docker", ...args, ...flags], { env: { ...base, ...project.env, ...env }, extendEnv: false, reject: false, stdin: "ignore", cwd: packageRoot, ...benchChild })
+      : await execa("node", [join(packageRoot, "bin", "levitate-docker.js"), ...args, ...flags], { env: { ...base, ...project.env, ...env }, extendEnv: false, reject: false, stdin: "ignore", cwd: project.dir, ...benchChild });
     const ms = Date.now() - started;
     if (result.exitCode !== 0) throw new Error(`levitate-docker ${args.join(" ")} failed:\n${String(result.stderr).slice(-3000)}`);
     return { ms, stdout: String(result.stdout), stderr: String(result.stderr) };
   };
   const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
-  const numberFlag = (flag: string, fallback: number) => {
-    const at = argv.indexOf(flag);
-    const value = at < 0 ? fallback : Number(argv[at + 1]);
-    if (!Number.isInteger(value) || value < 1) throw new UserError(`bench: ${flag} wants a whole number (1 or more), got ${JSON.stringify(argv[at + 1])}`);
-    return value;
-  };
-  /** How many times each cheap figure is measured (no-op, edit -> ISO) and how many boots. */
-  const runs = numberFlag("--runs", 5);
-  const bootRuns = numberFlag("--boot-runs", 3);
+  stopOnSignals(log, () => `left behind: the project copy ${project.dir}${warm ? "" : ` and the volumes named ${project.volumePrefix}-*`}`);
   const rows: [string, string, string][] = [];
   const record = (row: [string, string, string]) => {
     rows.push(row);
@@ -117,8 +116,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
       log("warm: bringing the shared cache up to date (not timed)...");
       await cli(["build"]);
       // The kernel's cold time, from an earlier cold run (`--cold-kernel SECONDS`): measuring it costs a full build.
-      const coldArg = argv[argv.indexOf("--cold-kernel") + 1];
-      if (argv.includes("--cold-kernel") && coldArg !== undefined) stageMs.set("linux", Number(coldArg) * 1000);
+      if (options.coldKernelMs !== null) stageMs.set("linux", options.coldKernelMs);
       log("warm: each container stage forced, ours vs plain docker on the same warm trees...");
       const artifactsW = await lastArtifacts();
       for (const stage of containerStages) {
@@ -135,7 +133,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
       }
     } else {
     // --parallel N: how many stages the cold build runs at once (default: the config's build.parallel).
-    const parallel = argv.includes("--parallel") ? numberFlag("--parallel", 1) : config.build.parallel;
+    const parallel = options.parallel ?? config.build.parallel;
     const atOnce = `up to ${parallel} stage${parallel === 1 ? "" : "s"} at once`;
     log(`cold build (orchestrated, ${atOnce})...`);
     const cold = await cli(["build", "--json", "--parallel", String(parallel)]);
@@ -176,9 +174,9 @@ export async function runBench(argv: readonly string[]): Promise<number> {
     // Everyday commands: medians of several runs, each against the plain docker commands doing the same work.
     const noop = await repeat(runs, async () => (await cli(["build"])).ms);
     const npx = await repeat(runs, async () => (await cli(["build"], {}, { viaNpx: true })).ms);
-    const inspect = await repeat(runs, async () => timed(() => execa("docker", ["image", "inspect", recipe.tag], { stdin: "ignore" })));
+    const inspect = await repeat(runs, async () => timed(() => execa("docker", ["image", "inspect", recipe.tag], { stdin: "ignore", ...benchChild })));
     // What no command through the bin can beat: Node.js starting and exiting, in this environment.
-    const nodeAlone = await repeat(runs, () => timed(() => execa("node", ["-e", ""], { stdin: "ignore" })));
+    const nodeAlone = await repeat(runs, () => timed(() => execa("node", ["-e", ""], { stdin: "ignore", ...benchChild })));
     record(["no-op build through the bin (node bin/levitate-docker.js)", formatStats(noop, seconds), `${formatRatio(noop, inspect, "`docker image inspect`", seconds)}; target < 0.2 s`]);
     record(["  of which Node.js itself starting (node -e '')", formatStats(nodeAlone, seconds), `the rest, ${seconds(noop.median - nodeAlone.median)}, is the tool`]);
     // Node reads NODE_EXTRA_CA_CERTS (a CA bundle; some CI and corporate machines set it) at every start.
@@ -258,10 +256,16 @@ export async function runBench(argv: readonly string[]): Promise<number> {
       record([`size of ${file}`, mib((await stat(join(project.dir, "out", file))).size), targets[file] ?? ""]);
     }
   } finally {
+    // Containers of the plain docker runs that an interrupt left (each run removes its own otherwise); then the volumes.
+    const left = await execa("docker", ["ps", "-aq", "--filter", `label=${BENCH_LABEL}`], { reject: false });
+    const ids = String(left.stdout).split("\n").filter((id) => id !== "");
+    if (ids.length > 0) await execa("docker", ["rm", "-f", ...ids], { reject: false });
     const volumes = warm ? { stdout: "" } : await execa("docker", ["volume", "ls", "-q", "--filter", `name=${project.volumePrefix}`], { reject: false });
     const names = String(volumes.stdout).split("\n").filter((n) => n.startsWith(project.volumePrefix));
     if (names.length > 0) await execa("docker", ["volume", "rm", "-f", ...names], { reject: false });
     await project.dispose();
+    const signal = interruptedBy();
+    if (signal !== null) log(`${signal}: removed ${warm ? "its containers and the project copy (the shared volumes stay)" : `its containers, the volumes ${project.volumePrefix}-* and the project copy`}`);
   }
   const width = Math.max(...rows.map((r) => r[0].length));
   const valueWidth = Math.max(...rows.map((r) => r[1].length));
@@ -273,7 +277,17 @@ export async function runBench(argv: readonly string[]): Promise<number> {
 runBench(process.argv.slice(2)).then(
   (code) => (process.exitCode = code),
   (error: unknown) => {
-    process.stderr.write(`bench failed: ${error instanceof UserError ? `${error.message}\n${error.details.join("\n")}` : String((error as Error).stack ?? error)}\n`);
+    const signal = interruptedBy();
+    if (signal !== null) {
+      process.stderr.write(`bench: stopped by ${signal}\n`);
+      process.exitCode = exitCodeFor(signal);
+      return;
+    }
+    process.stderr.write(
+      error instanceof UserError
+        ? `bench: ${[error.message, ...error.details].join("\n")}\n`
+        : `bench failed: ${String((error as Error).stack ?? error)}\n`,
+    );
     process.exitCode = 1;
   },
 );
