@@ -9,6 +9,7 @@ import type { AttachedConsole } from "./attached-console.js";
 import type { BootCheck } from "./boot-check-file.js";
 import { runBootChecks } from "./boot-checks.js";
 import { bootTimeline, timedLines } from "./boot-timeline.js";
+import { RUNLEVEL_MARKS_COMMAND, runlevelEnds } from "./openrc-runlevels.js";
 import type { BootTimeline, TimedText } from "./boot-timeline.js";
 import type { CheckResult } from "./boot-checks.js";
 import type { BootEventHandler } from "./boot-events.js";
@@ -64,13 +65,19 @@ export async function bootTest(options: BootTestOptions): Promise<BootTestResult
     const onText = (text: string) => arrivals.push({ atMs: Date.now() - started, text });
     console = await vm.console(signal === undefined ? { onText } : { signal, onText });
     const timeToShellMs = await waitForShell(vm, console, (options.shellTimeoutSeconds ?? 60) * 1000 * scale, started);
-    const timeline = bootTimeline(timedLines(arrivals), timeToShellMs);
+    let timeline = bootTimeline(timedLines(arrivals), timeToShellMs);
     emit({ type: "shell", afterMs: timeToShellMs });
     await console.quietKernel(10_000 * scale);
     const uname = await console.exec("uname -r", 10_000 * scale);
     if (uname.exitCode !== 0) throw new UserError(`\`uname -r\` in the guest exited with ${uname.exitCode}: ${uname.output.trim()}`);
     const kernelRelease = uname.output.trim();
     emit({ type: "kernel-release", release: kernelRelease });
+    // OpenRC: when each runlevel reached its last service, asked of the guest (its serial lines say nothing of runlevels).
+    if (timeline.phases.some((phase) => phase.name.startsWith("OpenRC runlevels"))) {
+      await console.exec(RUNLEVEL_MARKS_COMMAND, 10_000 * scale);
+      const ends = runlevelEnds(timedLines(arrivals).filter((line) => line.atMs > timeToShellMs));
+      if (ends !== null) timeline = bootTimeline(timedLines(arrivals), timeToShellMs, ends);
+    }
     const results = await runBootChecks({ console, checks: options.checks, timeoutScale: scale, onResult: (result) => emit({ type: "check", result }) });
     const poweredOff = await console.poweroff(30_000 * scale);
     emit({ type: "poweroff", clean: poweredOff, timeoutMs: 30_000 * scale });

@@ -1,4 +1,5 @@
 // Pure: where the time to shell went (QEMU start, firmware, GRUB, kernel, init, OpenRC), from host-timed serial text and printk times.
+import type { RunlevelEnd } from "./openrc-runlevels.js";
 
 /** Serial text as it arrived: `atMs` is host time since the VM's start was requested. */
 export interface TimedText {
@@ -74,9 +75,10 @@ function printkMs(line: string): number | null {
  * just then. So the kernel started (on the host clock) when that burst arrived, minus the
  * largest printk time in it. Later printk times are not used: under TCG the kernel re-bases its
  * clock when it marks the TSC stable, and they can jump by seconds. Later milestones are placed
- * by their own arrival times.
+ * by their own arrival times. With `runlevels` (each OpenRC runlevel's end, see
+ * openrc-runlevels.ts) the OpenRC part is split a runlevel a phase.
  */
-export function bootTimeline(lines: readonly TimedLine[], shellAtMs: number): BootTimeline {
+export function bootTimeline(lines: readonly TimedLine[], shellAtMs: number, runlevels?: readonly RunlevelEnd[]): BootTimeline {
   const visible = lines.filter((l) => l.line.trim() !== "" && l.atMs <= shellAtMs);
   const firmwareDone = visible.find((l) => FIRMWARE_DONE.test(l.line))?.atMs;
   const firstKernel = visible.find((l) => printkMs(l.line) !== null);
@@ -97,7 +99,7 @@ export function bootTimeline(lines: readonly TimedLine[], shellAtMs: number): Bo
     ["boot loader (GRUB loads kernel and initramfs; kernel unpacks)", kernelZero],
     ["kernel (to starting /init)", initAt],
     ...(openrcAt === undefined ? [] : ([["init (to OpenRC's banner)", openrcAt]] as [string, number][])),
-    [openrcAt === undefined ? "init (to a shell prompt)" : "OpenRC runlevels (to a shell prompt)", promptAt],
+    ...openrcPhases(openrcAt, promptAt, runlevels),
     ["the prompt that answered the test's Enter", shellAtMs],
   ];
   const phases: BootPhase[] = [];
@@ -122,6 +124,27 @@ export function bootTimeline(lines: readonly TimedLine[], shellAtMs: number): Bo
     slowestSteps.sort((a, b) => b.ms - a.ms);
   }
   return { phases, totalMs: shellAtMs, slowestSteps: slowestSteps.slice(0, 3) };
+}
+
+/** Marks made this close outside the OpenRC part of the boot are put at its edge (a tick, the serial line's delay). */
+const RUNLEVEL_SLACK_MS = 50;
+
+/**
+ * The OpenRC part of the boot as one phase, or, given each runlevel's end (see
+ * openrc-runlevels.ts), as one phase a runlevel and the rest to the prompt. The split is used
+ * only if every end lies within that part (give or take RUNLEVEL_SLACK_MS) and they come in order.
+ */
+function openrcPhases(openrcAt: number | undefined, promptAt: number | undefined, runlevels: readonly RunlevelEnd[] | undefined): [string, number | undefined][] {
+  const whole: [string, number | undefined][] = [[openrcAt === undefined ? "init (to a shell prompt)" : "OpenRC runlevels (to a shell prompt)", promptAt]];
+  if (openrcAt === undefined || promptAt === undefined || runlevels === undefined || runlevels.length === 0) return whole;
+  const ends: [string, number][] = [];
+  for (const { runlevel, atMs } of runlevels) {
+    if (atMs < openrcAt - RUNLEVEL_SLACK_MS || atMs > promptAt + RUNLEVEL_SLACK_MS) return whole;
+    const at = Math.min(Math.max(atMs, openrcAt), promptAt);
+    if (ends.length > 0 && at < ends[ends.length - 1]![1]) return whole;
+    ends.push([`OpenRC ${runlevel} (to its last service started)`, at]);
+  }
+  return [...ends, ["OpenRC, after its last service (to a shell prompt)", promptAt]];
 }
 
 /** The breakdown as aligned lines for a terminal. */

@@ -31,9 +31,13 @@ describe.skipIf(skip !== null)(`OpenRC flavour, offline profile${skip === null ?
     expect(built.exitCode, explain(built)).toBe(0);
     const bootLog = join(project.dir, "boot.log");
     const junit = join(project.dir, "junit.xml");
-    const tested = await runCli(["test", ...config, "--boot-log", bootLog, "--junit", junit], { env });
+    const tested = await runCli(["test", ...config, "--boot-log", bootLog, "--junit", junit, "--verbose"], { env });
     expect(tested.exitCode, explain(tested)).toBe(0);
     expect(tested.stdout).toMatch(/uname -r: 6\.\d+\.\d+/);
+    // --verbose: OpenRC's part of the boot a runlevel a phase, from the guest's marks (no timing asserted).
+    for (const runlevel of ["sysinit", "boot", "default"]) {
+      expect(tested.stdout, explain(tested)).toMatch(new RegExp(`^ {2}OpenRC ${runlevel} \\(to its last service started\\) +\\d+\\.\\d\\d s$`, "m"));
+    }
     for (const service of ["devfs", "dmesg", "sysfs", "hostname", "bootmisc", "syslogd", "klogd", "loopback"]) {
       expect(tested.stdout).toMatch(new RegExp(`ok +service ${service} \\(\\w+\\) is started`));
     }

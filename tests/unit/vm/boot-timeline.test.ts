@@ -52,6 +52,37 @@ describe("bootTimeline", () => {
     expect(timeline.slowestSteps).toHaveLength(3);
   });
 
+  it("splits OpenRC's part a runlevel a phase, given each runlevel's end", () => {
+    const ends = [{ runlevel: "sysinit", atMs: 3000 }, { runlevel: "boot", atMs: 3550 }, { runlevel: "default", atMs: 3650 }];
+    const timeline = bootTimeline(OPENRC_BOOT, 3800, ends);
+    expect(timeline.phases.slice(3).map((p) => [p.name, Math.round(p.ms)])).toEqual([
+      ["init (to OpenRC's banner)", 200],
+      ["OpenRC sysinit (to its last service started)", 400],
+      ["OpenRC boot (to its last service started)", 550],
+      ["OpenRC default (to its last service started)", 100],
+      ["OpenRC, after its last service (to a shell prompt)", 50],
+      ["the prompt that answered the test's Enter", 100],
+    ]);
+    expect(timeline.phases.reduce((sum, p) => sum + p.ms, 0)).toBeCloseTo(3800);
+    // A mark a tick past the prompt is put at the prompt; one well outside OpenRC's part, or out of order, keeps the one phase.
+    const late = bootTimeline(OPENRC_BOOT, 3800, [{ runlevel: "sysinit", atMs: 3000 }, { runlevel: "default", atMs: 3720 }]);
+    expect(late.phases.slice(4).map((p) => [p.name, Math.round(p.ms)])).toEqual([
+      ["OpenRC sysinit (to its last service started)", 400],
+      ["OpenRC default (to its last service started)", 700],
+      ["OpenRC, after its last service (to a shell prompt)", 0],
+      ["the prompt that answered the test's Enter", 100],
+    ]);
+    const whole = [["OpenRC runlevels (to a shell prompt)", 1100], ["the prompt that answered the test's Enter", 100]];
+    for (const bad of [
+      [{ runlevel: "sysinit", atMs: 2400 }],
+      [{ runlevel: "default", atMs: 4000 }],
+      [{ runlevel: "sysinit", atMs: 3300 }, { runlevel: "boot", atMs: 3100 }],
+    ]) {
+      expect(bootTimeline(OPENRC_BOOT, 3800, bad).phases.slice(4).map((p) => [p.name, Math.round(p.ms)])).toEqual(whole);
+    }
+    expect(bootTimeline(OPENRC_BOOT, 3800, []).phases.slice(4).map((p) => p.name)).toEqual(whole.map(([name]) => name));
+  });
+
   it("names the UEFI firmware's hand-over and a BusyBox-init boot", () => {
     const timeline = bootTimeline(
       [
