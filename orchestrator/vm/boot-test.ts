@@ -73,10 +73,11 @@ export async function bootTest(options: BootTestOptions): Promise<BootTestResult
     const kernelRelease = uname.output.trim();
     emit({ type: "kernel-release", release: kernelRelease });
     // OpenRC: when each runlevel reached its last service, asked of the guest (its serial lines say nothing of runlevels).
-    if (timeline.phases.some((phase) => phase.name.startsWith("OpenRC runlevels"))) {
+    if (timeline.openrc) {
       await console.exec(RUNLEVEL_MARKS_COMMAND, 10_000 * scale);
-      const ends = runlevelEnds(timedLines(arrivals).filter((line) => line.atMs > timeToShellMs));
-      if (ends !== null) timeline = bootTimeline(timedLines(arrivals), timeToShellMs, ends);
+      const lines = timedLines(arrivals);
+      const ends = runlevelEnds(lines.filter((line) => line.atMs > timeToShellMs));
+      if (ends !== null) timeline = bootTimeline(lines, timeToShellMs, ends);
     }
     const results = await runBootChecks({ console, checks: options.checks, timeoutScale: scale, onResult: (result) => emit({ type: "check", result }) });
     const poweredOff = await console.poweroff(30_000 * scale);

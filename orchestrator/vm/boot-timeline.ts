@@ -30,6 +30,8 @@ export interface BootTimeline {
   readonly totalMs: number;
   /** The slowest init steps, slowest first (OpenRC only). */
   readonly slowestSteps: readonly BootStep[];
+  /** OpenRC's banner was seen: its runlevels' ends can be asked of the guest (see openrc-runlevels.ts). */
+  readonly openrc: boolean;
 }
 
 /** Splits timed chunks into lines; a line is timed when its first character arrived. */
@@ -123,7 +125,7 @@ export function bootTimeline(lines: readonly TimedLine[], shellAtMs: number, run
     }
     slowestSteps.sort((a, b) => b.ms - a.ms);
   }
-  return { phases, totalMs: shellAtMs, slowestSteps: slowestSteps.slice(0, 3) };
+  return { phases, totalMs: shellAtMs, slowestSteps: slowestSteps.slice(0, 3), openrc: openrcLine >= 0 };
 }
 
 /** Marks made this close outside the OpenRC part of the boot are put at its edge (a tick, the serial line's delay). */

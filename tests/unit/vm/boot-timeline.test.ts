@@ -50,6 +50,7 @@ describe("bootTimeline", () => {
     expect(timeline.totalMs).toBe(3800);
     expect(timeline.slowestSteps[0]).toEqual({ label: "Mounting /proc", ms: 800 });
     expect(timeline.slowestSteps).toHaveLength(3);
+    expect(timeline.openrc).toBe(true);
   });
 
   it("splits OpenRC's part a runlevel a phase, given each runlevel's end", () => {
@@ -102,6 +103,7 @@ describe("bootTimeline", () => {
       ["the prompt that answered the test's Enter", 100],
     ]);
     expect(timeline.slowestSteps).toEqual([]);
+    expect(timeline.openrc).toBe(false);
   });
 
   it("folds a phase whose marker is missing into the next one (no printk times)", () => {
