@@ -8,16 +8,20 @@ import type { PackagePin } from "./package-lock-file.js";
 const SIMULATE = "--- simulate";
 const INSTALLED = "--- installed";
 
-/** The shell run in a container of the base image (host network, for the archive). */
+/**
+ * The shell run in a container of the base image (host network, for the archive). The container
+ * has no capabilities (docker/hardening.ts), so apt cannot switch to its `_apt` sandbox user
+ * (setgroups fails and its download method dies): it fetches as root, in a throwaway container.
+ */
 export function resolveScript(flavour: ToolchainFlavour, names: readonly string[]): string {
   const list = names.join(" ");
   if (flavour === "debian") {
     return [
       "set -eu",
       "export DEBIAN_FRONTEND=noninteractive",
-      "apt-get update >&2",
+      "apt-get -o APT::Sandbox::User=root update >&2",
       `echo '${SIMULATE}'`,
-      `apt-get install -s --no-install-recommends ${list}`,
+      `apt-get -o APT::Sandbox::User=root install -s --no-install-recommends ${list}`,
       `echo '${INSTALLED}'`,
       "dpkg-query -W -f '${db:Status-Abbrev}${Package}=${Version}\\n' | sed -n 's/^ii *//p'",
     ].join("\n");
