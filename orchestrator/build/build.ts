@@ -10,7 +10,8 @@ import type { BuildPlan } from "../plan/plan.js";
 import type { ProgressReporter } from "../progress/reporter.js";
 import type { StageName } from "../stages/stage.js";
 import { stagesFor } from "../stages/table.js";
-import { ArtifactStore } from "../artifacts/artifact-store.js";
+import { ArtifactStore, prunePolicyFromEnv } from "../artifacts/artifact-store.js";
+import type { PrunePolicy } from "../artifacts/artifact-store.js";
 import { executePlan } from "./execute.js";
 import type { StageOutcome } from "./execute.js";
 import { publish } from "./publish.js";
@@ -88,6 +89,7 @@ export async function planBuild(selection: ConfigSelection, options: { only?: re
 }
 
 export async function build(options: BuildOptions): Promise<BuildOutcome> {
+  const prunePolicy = prunePolicyFromEnv(options.env);
   const { config, store, plan, cacheRoot } = await planBuild(options, {
     ...(options.only === undefined ? {} : { only: options.only }),
     ...(options.force === undefined ? {} : { force: options.force }),
@@ -173,7 +175,21 @@ export async function build(options: BuildOptions): Promise<BuildOutcome> {
     const { runnerRecipe } = await import("../toolchain/recipes.js");
     await remote.exportBuild(artifacts, [plan.toolchain, await runnerRecipe(config)], published === null ? null : outDir);
   }
+  await keepCacheBounded(store, outcomes, prunePolicy, reporter);
   return { config, plan, outcomes, published, outDir };
+}
+
+/**
+ * Marks the artifacts this build used as recently used; when it made new ones, removes the stages'
+ * artifacts that fell out of the policy (a no-op build adds nothing, so it only marks).
+ */
+export async function keepCacheBounded(store: ArtifactStore, outcomes: readonly StageOutcome[], policy: PrunePolicy, reporter: ProgressReporter): Promise<void> {
+  await Promise.all(outcomes.map((o) => store.markUsed(o.name, o.key)));
+  if (outcomes.every((o) => o.action === "cached")) return;
+  const { removed, bytes } = await store.prune(outcomes.map((o) => o.name), policy, new Set(outcomes.map((o) => o.key)));
+  if (removed > 0) {
+    reporter.info(`cache: removed ${removed} artifact${removed === 1 ? "" : "s"} no build used lately (${(bytes / 1024 ** 2).toFixed(1)} MiB; ${policy.keep} kept per stage, LEVITATE_CACHE_KEEP)`);
+  }
 }
 
 /** The verified source files of the stages that will run, by source name; throws one error naming all that are missing. */
