@@ -179,6 +179,22 @@ export class SerialConsole {
     await this.waitForShell(timeoutMs);
   }
 
+  /**
+   * Sends Ctrl-C to whatever runs in the foreground and resolves once the byte has left for the VM
+   * (or after `flushMs`): for a caller about to detach, which cannot wait for a prompt (its signal
+   * may have fired already).
+   */
+  sendInterrupt(flushMs = 1000): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.ended) return resolve();
+      const timer = setTimeout(resolve, flushMs);
+      this.streams.input.write("\x03", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
   /** Asks the guest to power off; true when the console closed (QEMU exited) within the timeout. */
   async poweroff(timeoutMs: number): Promise<boolean> {
     if (this.ended) return true;

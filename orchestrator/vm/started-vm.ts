@@ -7,6 +7,7 @@ import { AttachedConsole } from "./attached-console.js";
 import { acquireLease } from "../ownership/lease.js";
 import { ConsoleTextDecoder, plainText } from "./console-text.js";
 import type { Accelerator } from "./qemu-command.js";
+import { ConsoleTimeoutError } from "./serial-console.js";
 import type { ExecResult, SerialConsoleOptions } from "./serial-console.js";
 
 export interface StopVmResult {
@@ -64,6 +65,11 @@ export class StartedVm implements AsyncDisposable {
         await console.waitForShell(options.shellTimeoutMs ?? 60_000);
         await console.quietKernel(options.timeoutMs);
         return await console.exec(command, options.timeoutMs);
+      } catch (error) {
+        // The guest command may still be running (it outlasted the timeout, or this exec was
+        // interrupted): Ctrl-C it, or the console stays busy and the next exec waits for a prompt in vain.
+        if (error instanceof ConsoleTimeoutError || options.signal?.aborted === true) await console.sendInterrupt();
+        throw error;
       } finally {
         console.close();
       }

@@ -3,6 +3,7 @@ import { pipeline } from "node:stream/promises";
 import { UserError } from "../../errors/errors.js";
 import { timeoutScale } from "../../vm/accel.js";
 import { describeForward } from "../../vm/network.js";
+import { ConsoleClosedError, ConsoleTimeoutError, formatSeconds } from "../../vm/serial-console.js";
 import { guestCommandLine } from "../../vm/shell-quote.js";
 import { describeBootEvent } from "../../vm/boot-events.js";
 import { findVm, listVms, startVm } from "../../vm/vm.js";
@@ -74,10 +75,16 @@ export const vmCommand: Command = async (args, context) => {
       const commandLine = guestCommandLine(command);
       const found = await findVm(engine, vm);
       const scale = timeoutScale(found.accel);
-      const result = await found.exec(commandLine, {
-        timeoutMs: seconds(values.timeout, 60, "--timeout") * 1000 * scale,
-        shellTimeoutMs: 60_000 * scale,
-        signal: context.signal,
+      const timeoutMs = seconds(values.timeout, 60, "--timeout") * 1000 * scale;
+      const result = await found.exec(commandLine, { timeoutMs, shellTimeoutMs: 60_000 * scale, signal: context.signal }).catch((error: unknown) => {
+        if (error instanceof ConsoleTimeoutError) {
+          const limit = `${formatSeconds(timeoutMs)}${scale > 1 ? ` (--timeout x${scale} under TCG)` : ""}`;
+          throw new UserError(`vm exec ${vm}: the command did not finish within ${limit}; it was interrupted with Ctrl-C`, {
+            details: ["give it longer with --timeout SECONDS"],
+          });
+        }
+        if (error instanceof ConsoleClosedError) throw new UserError(`vm exec ${vm}: the VM stopped while the command ran (see: levitate-docker vm logs ${vm})`);
+        throw error;
       });
       context.stdout.write(result.output.endsWith("\n") || result.output === "" ? result.output : `${result.output}\n`);
       return result.exitCode;

@@ -5,6 +5,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { UserError } from "../../../orchestrator/errors/errors.js";
 import { createDisk, listDisks, removeDisk } from "../../../orchestrator/vm/disks.js";
+import { ConsoleTimeoutError } from "../../../orchestrator/vm/serial-console.js";
 import type { ExecResult } from "../../../orchestrator/vm/serial-console.js";
 import { findVm, listVms, startVm } from "../../../orchestrator/vm/vm.js";
 import { bootFiles, compiledOrchestrator, engine, removeCompiled, runnerImage } from "./vm-fixtures.js";
@@ -70,6 +71,11 @@ describe("named VMs (real engine, TCG)", () => {
     expect(fromB).toEqual({ output: "42\n", exitCode: 4 });
     // And again in the same VM, from yet another process.
     expect(await execElsewhere(A, "echo second")).toEqual({ output: "second\n", exitCode: 0 });
+    // A command that outlasts its timeout is interrupted (Ctrl-C), so the console is free for the
+    // next exec (which otherwise waits for a prompt that never comes).
+    const vmA = await findVm(engine, A);
+    await expect(vmA.exec("sleep 600", { timeoutMs: 3000, shellTimeoutMs: 180_000 })).rejects.toBeInstanceOf(ConsoleTimeoutError);
+    expect(await vmA.exec("echo after", { timeoutMs: 20_000, shellTimeoutMs: 20_000 })).toEqual({ output: "after\n", exitCode: 0 });
 
     const logs = await (await findVm(engine, A)).logs({ follow: false, plain: true });
     let text = "";
