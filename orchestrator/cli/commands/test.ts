@@ -1,7 +1,7 @@
 // `levitate-docker test`: build if needed, boot headless, time to shell, run the boot checks, power off.
-import { existsSync } from "node:fs";
-import { readdir } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { constants, existsSync } from "node:fs";
+import { access, mkdir, readdir, stat } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import { UserError } from "../../errors/errors.js";
 import { writeFileAtomic } from "../../util/atomic.js";
 import { packageRoot } from "../../util/package-root.js";
@@ -67,6 +67,11 @@ export const testCommand: Command = async (args, context) => {
   const files = values.checks?.map((f) => resolve(context.cwd, f)) ?? (await defaultCheckFiles(context, values.minimal === true));
   const checks: BootCheck[] = [];
   for (const file of files) checks.push(...(await loadBootChecks(file)));
+  // Where the results go is checked before the boot, not found out after it.
+  for (const option of ["junit", "serial-log", "boot-log"] as const) {
+    const file = values[option];
+    if (file !== undefined) await checkWritable(`--${option}`, resolve(context.cwd, file));
+  }
   const prepared = await prepareBoot(values, context, onEvent);
   if (values.minimal !== true && values.checks === undefined) checks.push(...serviceChecks(prepared.config, prepared.config.configFile));
 
@@ -90,8 +95,35 @@ export const testCommand: Command = async (args, context) => {
   context.stdout.write(`checks: ${result.results.length - failed.length} passed, ${failed.length} failed\n`);
   context.stdout.write(result.poweredOff ? "powered off cleanly\n" : "poweroff did not end QEMU; the VM was killed\n");
   if (values.junit !== undefined) {
-    await writeJUnit(result.results, `levitate-docker boot (${values.minimal ? "minimal" : "openrc"}, ${result.accel})`, resolve(context.cwd, values.junit));
+    const file = resolve(context.cwd, values.junit);
+    await writeJUnit(result.results, `levitate-docker boot (${values.minimal ? "minimal" : "openrc"}, ${result.accel})`, file).catch(cannotWrite("--junit", file));
   }
-  if (values["boot-log"] !== undefined) await writeFileAtomic(resolve(context.cwd, values["boot-log"]), normaliseBootLog(result.transcript));
+  if (values["boot-log"] !== undefined) {
+    const file = resolve(context.cwd, values["boot-log"]);
+    await writeFileAtomic(file, normaliseBootLog(result.transcript)).catch(cannotWrite("--boot-log", file));
+  }
   return failed.length === 0 && result.poweredOff ? 0 : 1;
 };
+
+/** A file option's path must be writable: its directory exists or can be made, and it is not a directory itself. */
+async function checkWritable(option: string, file: string): Promise<void> {
+  try {
+    await mkdir(dirname(file), { recursive: true });
+    await access(dirname(file), constants.W_OK);
+    if ((await stat(file).catch(() => null))?.isDirectory() === true) throw Object.assign(new Error("it is a directory"), { code: "EISDIR" });
+  } catch (error) {
+    cannotWrite(option, file)(error);
+  }
+}
+
+function cannotWrite(option: string, file: string): (error: unknown) => never {
+  return (error) => {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === "EEXIST" || code === "ENOTDIR" ? `a file stands where its directory ${dirname(file)} would be`
+      : code === "EACCES" || code === "EPERM" || code === "EROFS" ? `no permission to write in ${dirname(file)}`
+      : code === "EISDIR" ? "it is a directory"
+      : (error as Error).message;
+    throw new UserError(`test ${option} ${file}: cannot write there: ${why}`);
+  };
+}

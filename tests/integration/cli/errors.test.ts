@@ -60,4 +60,17 @@ describe("first errors", () => {
     expect(flag.exitCode).toBe(1);
     expect(flag.stderr).toContain("levitate-docker test --help");
   });
+
+  it("an unwritable --junit, --boot-log or --serial-log path is refused before anything boots", async () => {
+    project = await copyProject("outputs");
+    const blocker = `${project.dir}/a-file`;
+    await writeFile(blocker, "");
+    for (const option of ["--junit", "--boot-log", "--serial-log"]) {
+      const result = await runCli(["test", "--minimal", "--profile", "offline", "--config", project.configFile, option, `${blocker}/result`], { env: project.env, timeoutMs: 60_000 });
+      expect(result.exitCode, explain(result)).toBe(1);
+      expect(result.stderr).toContain(`test ${option} ${blocker}/result: cannot write there: a file stands where its directory ${blocker} would be`);
+      expect(result.stdout).not.toContain("booted");
+    }
+    expect(await listFiles(project.out)).toEqual([]);
+  });
 });
