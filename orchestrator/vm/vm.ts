@@ -111,6 +111,6 @@ async function checkDiskFree(engine: Engine, runnerImage: string, disk: string):
   const users = (await diskUsers(engine)).get(disk) ?? [];
   if (users.length > 0) throw new UserError(`disk ${disk} is already used by VM ${users.join(", ")}; a disk can be attached to one VM at a time`);
   if (!(await diskExists({ engine, runnerImage }, disk))) {
-    throw new UserError(`there is no disk named ${disk}; create it with \`levitate-docker disk create ${disk} 1G\``);
+    throw new UserError(`there is no disk named ${disk}; create it with \`levitate-docker disk create ${disk} --size 1G\``);
   }
 }
