@@ -19,6 +19,20 @@ export function versionInFileName(file: string): string | null {
 }
 
 /**
+ * The version of a file for a pin, without --version: the pin's own for the same bytes; else the one
+ * in its name, unless the name is the pin's file name and says less than the pin (Debian's
+ * `linux-source-6.12.tar.xz` holds 6.12.117, and the next build of it another 6.12.x: null, ask);
+ * a name with no version keeps the pin's when it is the pin's file name.
+ */
+export function versionOf(file: string, sha256: string, pin: Pick<SourcePin, "version" | "file" | "sha256">): string | null {
+  if (sha256 === pin.sha256) return pin.version;
+  const named = versionInFileName(file);
+  if (named === null) return file === pin.file ? pin.version : null;
+  if (file === pin.file && pin.version.startsWith(`${named}.`)) return null;
+  return named;
+}
+
+/**
  * From `file` when given; else the pin's file name in the mirrors (the config's, then the cache's),
  * which scripts/prepare-offline.sh refreshes from the archive. The version is `version` when given,
  * else the one in the file name, else (only for a file of the same name) the pin's own.
@@ -45,9 +59,12 @@ export async function planSourcePin(
     path = found;
   }
   const file = basename(path);
-  const version = options.version ?? versionInFileName(file) ?? (file === pin.file ? pin.version : null);
-  if (version === null) throw new UserError(`lock source: cannot tell the version of ${file} from its name`, { details: ["pass --version V"] });
   const sha256 = await sha256File(path);
+  const version = options.version ?? versionOf(file, sha256, pin);
+  if (version === null) {
+    const named = versionInFileName(file);
+    throw new UserError(`lock source: cannot tell the version of ${file} from its name${named === null ? "" : ` (it says ${named}, the pin ${pin.version})`}`, { details: ["pass --version V"] });
+  }
   return { name, from: { version: pin.version, file: pin.file, sha256: pin.sha256 }, to: { version, file, sha256 }, path };
 }
 

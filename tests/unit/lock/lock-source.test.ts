@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../../../orchestrator/cli/main.js";
-import { versionInFileName } from "../../../orchestrator/lock/source-pin.js";
+import { versionInFileName, versionOf } from "../../../orchestrator/lock/source-pin.js";
 import { REPO } from "../../helpers/cli.js";
 
 async function project() {
@@ -32,6 +32,33 @@ describe("lock source", () => {
     expect(versionInFileName("linux-6.12.10.tar.xz")).toBe("6.12.10");
     expect(versionInFileName("linux-source-6.1.tar.xz")).toBe("6.1");
     expect(versionInFileName("openrc.tar.gz")).toBeNull();
+  });
+
+  it("keeps the pin's version for the same bytes, and asks when the name says less than the pin", () => {
+    const pin = { version: "6.12.117", file: "linux-source-6.12.tar.xz", sha256: "a".repeat(64) };
+    expect(versionOf("linux-source-6.12.tar.xz", "a".repeat(64), pin)).toBe("6.12.117");
+    expect(versionOf("linux-source-6.12.tar.xz", "b".repeat(64), pin)).toBeNull();
+    expect(versionOf("linux-source-6.13.tar.xz", "b".repeat(64), pin)).toBe("6.13");
+    const busybox = { version: "1.37.0", file: "busybox-1.37.0.tar.bz2", sha256: "c".repeat(64) };
+    expect(versionOf("busybox-1.37.1.tar.bz2", "d".repeat(64), busybox)).toBe("1.37.1");
+    const openrc = { version: "0.54", file: "openrc.tar.gz", sha256: "e".repeat(64) };
+    expect(versionOf("openrc.tar.gz", "f".repeat(64), openrc)).toBe("0.54");
+    expect(versionOf("other.tar.gz", "f".repeat(64), openrc)).toBeNull();
+  });
+
+  it("an unchanged file is up to date, even when its name says less than the pin", async () => {
+    const dir = await project();
+    const file = join(dir, "linux-source-6.12.tar.xz");
+    await writeFile(file, "the pinned kernel tree\n");
+    const pinned = await run(dir, ["lock", "source", "linux", "--profile", "offline", "--file", file, "--version", "6.12.117", "--write"]);
+    expect(pinned.code, pinned.stderr).toBe(0);
+    const again = await run(dir, ["lock", "source", "linux", "--profile", "offline", "--file", file]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain("sources.linux: up to date (6.12.117,");
+    await writeFile(file, "the next build of 6.12\n");
+    const moved = await run(dir, ["lock", "source", "linux", "--profile", "offline", "--file", file]);
+    expect(moved.code).toBe(1);
+    expect(moved.stderr).toContain("cannot tell the version of linux-source-6.12.tar.xz from its name (it says 6.12, the pin 6.12.117)");
   });
 
   it("shows the move without --write and changes nothing", async () => {
