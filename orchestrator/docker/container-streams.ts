@@ -29,6 +29,9 @@ export async function logStream(docker: Docker, container: Docker.Container, opt
   const common = { stdout: true, stderr: true, ...(options.since === undefined ? {} : { since: options.since }) };
   if (options.follow) {
     const stream = await container.logs({ ...common, follow: true });
+    // The HTTP response follows the log until it is closed: close it with the stream handed out,
+    // or a reader that stops (Ctrl-C on `vm logs -f`) leaves the process waiting on the socket.
+    output.on("close", () => (stream as unknown as Readable).destroy());
     if (info.Config.Tty) stream.pipe(output);
     else {
       demuxStream(stream, output, output);

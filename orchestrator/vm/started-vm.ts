@@ -86,16 +86,17 @@ export class StartedVm implements AsyncDisposable {
     const logs = await this.engine.containers.logs(this.containerName, { follow: options.follow });
     if (options.plain !== true) return logs;
     const decoder = new ConsoleTextDecoder();
-    return logs.pipe(
-      new Transform({
-        transform(chunk: Buffer, _encoding, done) {
-          done(null, decoder.push(chunk));
-        },
-        flush(done) {
-          done(null, decoder.flush());
-        },
-      }),
-    );
+    const plain = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        done(null, decoder.push(chunk));
+      },
+      flush(done) {
+        done(null, decoder.flush());
+      },
+    });
+    // A reader that stops early destroys this stream; the log underneath (and its socket) goes with it.
+    plain.on("close", () => logs.destroy());
+    return logs.pipe(plain);
   }
 
   /** The whole serial log from boot on as plain text, or `fallback` when it cannot be read. */

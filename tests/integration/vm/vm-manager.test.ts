@@ -81,6 +81,18 @@ describe("named VMs (real engine, TCG)", () => {
     let text = "";
     for await (const chunk of logs) text += String(chunk);
     expect(text).toContain(fromA.output.trim());
+    // A follower that stops reading (Ctrl-C on `vm logs -f`) lets its process end: the log's socket closes with it.
+    for (const plain of [true, false]) {
+      const dir = await compiledOrchestrator();
+      const url = (file: string) => pathToFileURL(join(dir, file)).href;
+      const script = `
+        const { createEngine } = await import(${JSON.stringify(url("docker/engine.js"))});
+        const { findVm } = await import(${JSON.stringify(url("vm/vm.js"))});
+        const logs = await (await findVm(createEngine(), ${JSON.stringify(A)})).logs({ follow: true, plain: ${plain} });
+        logs.once("data", () => { logs.destroy(); process.stdout.write("stopped reading"); });`;
+      const child = await execa("node", ["--input-type=module", "-e", script], { timeout: 30_000, reject: false });
+      expect([child.timedOut, child.exitCode, String(child.stdout)], String(child.stderr)).toEqual([false, 0, "stopped reading"]);
+    }
 
     expect(await (await findVm(engine, A)).stop(60_000)).toEqual({ how: "poweroff" });
     expect(await (await findVm(engine, B)).stop(60_000)).toEqual({ how: "poweroff" });
