@@ -2,7 +2,7 @@
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type { ConfigLocator } from "./merge.js";
-import { createLocator, mergeOverlay } from "./merge.js";
+import { createLocator, isMapping, mergeOverlay } from "./merge.js";
 import type { PathContext } from "./paths.js";
 import { expandPath, resolveDocumentPaths } from "./paths.js";
 import type { PathProblem, Problem } from "./problems.js";
@@ -42,16 +42,22 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Resol
   const profileFlag = nonEmpty(options.profile);
   const profile = profileFlag ?? nonEmpty(env.LEVITATE_PROFILE);
   const origin = profileFlag === null ? "LEVITATE_PROFILE" : "--profile";
+
+  // The config file itself first: a missing or empty one is its own problem, not the profile's
+  // (the profile is looked for beside it, and merged over it).
+  const base = await readConfigLayer(configFile);
+  if (base.layer === null) throw problemsError(display(configFile), base.problems, { cwd, fileOrder: [configFile] });
+  if (profile !== null && !isMapping(base.layer.value)) {
+    const alone = checkSchema(base.layer.value).problems.map((problem) => locateProblem(problem, createLocator(base.layer!, null)));
+    throw problemsError(display(configFile), [...base.problems, ...alone], { cwd, fileOrder: [configFile] });
+  }
   const profileFile = profile === null ? null : await findProfile(configDir, profile, { origin, display });
 
   const subject = profile === null ? display(configFile) : `${display(configFile)} with profile ${profile}`;
   const fileOrder = profileFile === null ? [configFile] : [configFile, profileFile];
   const fail = (problems: readonly Problem[]) => problemsError(subject, problems, { cwd, fileOrder });
 
-  const [base, overlay] = await Promise.all([
-    readConfigLayer(configFile),
-    profileFile === null ? null : readConfigLayer(profileFile),
-  ]);
+  const overlay = profileFile === null ? null : await readConfigLayer(profileFile);
   const problems: Problem[] = [...base.problems, ...(overlay?.problems ?? [])];
   if (base.layer === null || overlay?.layer === null) throw fail(problems);
 

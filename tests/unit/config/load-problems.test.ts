@@ -155,6 +155,19 @@ describe("loadConfig problems", () => {
     expect(fromEnv.message).toBe('LEVITATE_PROFILE: expected one of small, got "../valid"');
   });
 
+  it("with a profile, a missing or empty config file is reported as itself, not as the profile's problem", async () => {
+    await workspace.fixture("profiles/small.yaml", "config/profiles/small.yaml");
+    const missing = await failure({ profile: "small", configPath: "elsewhere/levitate.yaml" });
+    expect(missing.message).toBe("elsewhere/levitate.yaml: 1 problem");
+    expect(missing.details).toEqual(["elsewhere/levitate.yaml: expected a readable YAML file, got no such file"]);
+    await workspace.write("config/levitate.yaml", "");
+    const empty = await failure({ profile: "small" });
+    expect(empty.message).toBe("config/levitate.yaml: 1 problem");
+    expect(empty.details).toEqual(["config/levitate.yaml:1: expected a mapping, got null (an empty value)"]);
+    await workspace.write("config/levitate.yaml", "- a\n- b\n");
+    expect((await failure({ profile: "small" })).details).toEqual(["config/levitate.yaml:1: expected a mapping, got a list of 2"]);
+  });
+
   it("reports problems set by a profile against the profile file and its lines", async () => {
     await workspace.fixture("valid.yaml", "config/levitate.yaml");
     await workspace.fixture("profiles/broken.yaml", "config/profiles/broken.yaml");
