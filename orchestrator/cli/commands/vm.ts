@@ -7,6 +7,7 @@ import { ConsoleClosedError, ConsoleTimeoutError, formatSeconds } from "../../vm
 import { guestCommandLine } from "../../vm/shell-quote.js";
 import { describeBootEvent } from "../../vm/boot-events.js";
 import { findVm, listVms, startVm } from "../../vm/vm.js";
+import { checkName } from "../../vm/vm-paths.js";
 import type { Command, CommandContext } from "../context.js";
 import { parse } from "../options.js";
 import { engineFor } from "../engine-for.js";
@@ -40,6 +41,7 @@ function seconds(value: string | undefined, fallback: number, what: string): num
 }
 
 async function start(values: Parameters<typeof prepareBoot>[0], name: string, context: CommandContext): Promise<number> {
+  checkName("VM", name); // before the build, not after it
   const prepared = await prepareBoot(values, context, (event) => context.stderr.write(`${describeBootEvent(event)}\n`));
   const handle = await startVm(prepared.engine, { ...prepared.vm, name, detached: true });
   context.stdout.write(`started VM ${handle.name} (${handle.accel}: ${prepared.accel.reason})\n`);

@@ -61,6 +61,13 @@ describe("first errors", () => {
     expect(flag.stderr).toContain("levitate-docker test --help");
   });
 
+  it("a bad VM name is refused before anything is built", async () => {
+    const result = await runCli(["vm", "start", "Bad name!", "--profile", "offline"], { timeoutMs: 60_000 });
+    expect(result.exitCode, explain(result)).toBe(1);
+    expect(result.stderr).toContain(`VM name must be 1-63 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit; got "Bad name!"`);
+    expect(result.stderr).not.toContain("busybox");
+  });
+
   it("an unwritable --junit, --boot-log or --serial-log path is refused before anything boots", async () => {
     project = await copyProject("outputs");
     const blocker = `${project.dir}/a-file`;
