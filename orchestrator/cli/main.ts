@@ -13,7 +13,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   disk: { summary: "persistent qcow2 disks: create, list, rm", load: async () => (await import("./commands/disk.js")).diskCommand },
   doctor: { summary: "check the engine, KVM, disk space, images and caches", load: async () => (await import("./commands/doctor.js")).doctorCommand },
   reproduce: { summary: "rebuild out/metadata.json's build from scratch and compare every output digest", load: async () => (await import("./commands/reproduce.js")).reproduceCommand },
-  lock: { summary: "refresh the toolchain/runner package locks (shows the diff; --write applies)", load: async () => (await import("./commands/lock.js")).lockCommand },
+  lock: { summary: "refresh the toolchain/runner package locks, or move a source pin (shows the diff; --write applies)", load: async () => (await import("./commands/lock.js")).lockCommand },
   clean: { summary: "remove leftover containers, volumes, images and caches", load: async () => (await import("./commands/clean.js")).cleanCommand },
 };
 

@@ -18,7 +18,13 @@ export interface GatheredSource {
  * wrong, each with where to put it. Resolves with every source, in the given order.
  * An abort is not collected: it rejects at once.
  */
-export async function gatherSources(pins: readonly SourcePin[], options: EnsureSourceOptions): Promise<GatheredSource[]> {
+export async function gatherSources(
+  pins: readonly SourcePin[],
+  options: EnsureSourceOptions & {
+    /** What the failure stopped, said after the list (default "nothing was built"; `fetch` builds nothing anyway). */
+    readonly stopped?: string;
+  },
+): Promise<GatheredSource[]> {
   const gathered: GatheredSource[] = [];
   const failed: { pin: SourcePin; error: UserError }[] = [];
   for (const pin of unique(pins)) {
@@ -42,7 +48,7 @@ export async function gatherSources(pins: readonly SourcePin[], options: EnsureS
   const total = unique(pins).length;
   const names = failed.map(({ pin }) => `sources.${pin.name} (${pin.file})`).join(", ");
   throw new UserError(
-    `${failed.length} of ${total} source${total === 1 ? "" : "s"} cannot be had: ${names}; nothing was built`,
+    `${failed.length} of ${total} source${total === 1 ? "" : "s"} cannot be had: ${names}; ${options.stopped ?? "nothing was built"}`,
     {
       details: failed.flatMap(({ pin, error }) => [
         `sources.${pin.name}: ${error.message}`,

@@ -68,7 +68,9 @@ export async function loadBootChecks(file: string): Promise<BootCheck[]> {
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
-    throw new UserError(`expected a boot checks file at ${file}, got ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+    const code = (error as NodeJS.ErrnoException).code;
+    const got = code === "ENOENT" ? "no such file" : code === "EACCES" ? "a file it may not read" : code === "EISDIR" ? "a directory" : (code ?? String(error));
+    throw new UserError(`expected a boot checks file at ${file}, got ${got}`, { cause: error });
   }
   return parseBootChecks(file, text);
 }

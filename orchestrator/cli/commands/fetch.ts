@@ -42,6 +42,7 @@ export const fetchCommand: Command = async (args, context) => {
     mirrors: config.mirror === null ? [] : [config.mirror],
     sites: config.mirrorSites,
     verifyCache: true,
+    stopped: "those that could be had are in the download cache, verified",
     signal: context.signal,
     onProgress: progressLines((line) => context.stderr.write(`${line}\n`)),
   });

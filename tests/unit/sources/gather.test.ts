@@ -99,6 +99,9 @@ describe("gatherSources", () => {
     const pins = [pinOf("a", [`${refused}/a-1.tar.gz`]), pinOf("b", [server.url("/site/b-1.tar.gz")]), pinOf("c")];
     const error = await caught(gatherSources(pins, { cacheRoot: cache, mirrors: [mirror] }));
     expect(error.message).toBe("2 of 3 sources cannot be had: sources.a (a-1.tar.gz), sources.c (c-1.tar.gz); nothing was built");
+    // fetch builds nothing anyway: it says what it did keep.
+    const fetching = await caught(gatherSources(pins, { cacheRoot: cache, mirrors: [mirror], stopped: "those that could be had are in the download cache, verified" }));
+    expect(fetching.message).toMatch(/cannot be had: .*; those that could be had are in the download cache, verified$/);
     const text = error.details.join("\n");
     expect(text).toContain(`sources.a: cannot get a-1.tar.gz (sources.a, sha256 ${sha(bytes.a)})`);
     expect(text).toContain(`tried ${refused}/a-1.tar.gz: connection refused`);
