@@ -69,7 +69,8 @@ export async function chooseAccelerator(options: ChooseAcceleratorOptions): Prom
     }
   }
   if (options.requested === "kvm" && choice.accel !== "kvm") {
-    throw new UserError(`--accel kvm was requested, but KVM does not work here: ${choice.reason}`, {
+    // The reason was written for --accel auto, which falls back; here nothing does.
+    throw new UserError(`--accel kvm was requested, but KVM does not work here: ${choice.reason.replace(/: falling back to TCG$/, "")}`, {
       details: [
         "use --accel auto (falls back to TCG) or --accel tcg",
         ...(choice.cached ? [`this verdict was cached in ${cacheFile}; \`levitate-docker doctor\` tests again`] : []),

@@ -86,7 +86,7 @@ describe("chooseAccelerator", () => {
     const error = await chooseAccelerator({ ...base, engine, requested: "kvm", cacheRoot }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UserError);
     expect((error as UserError).message).toBe(
-      "--accel kvm was requested, but KVM does not work here: /dev/kvm present but a Linux guest printed nothing in 0.3 s under KVM: falling back to TCG",
+      "--accel kvm was requested, but KVM does not work here: /dev/kvm present but a Linux guest printed nothing in 0.3 s under KVM",
     );
     const again = await chooseAccelerator({ ...base, engine, requested: "kvm", cacheRoot }).catch((e: unknown) => e);
     expect((again as UserError).details.join("\n")).toContain("doctor");
