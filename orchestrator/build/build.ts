@@ -96,6 +96,9 @@ export async function build(options: BuildOptions): Promise<BuildOutcome> {
   });
   const outDir = outDirFor(options.cwd, options.env);
   if (options.dryRun) return { config, plan, outcomes: [], published: null, outDir };
+  // Mark the artifacts this build will reuse now, not when it ends: another build's pruning spares
+  // what was used in the last hour, and this one may read them minutes from now (publishing).
+  await Promise.all(plan.stages.filter((s) => s.action === "cached").map((s) => store.markUsed(s.name, s.key)));
   const { reporter } = options;
   const timings = await loadTimings(cacheRoot);
   // How long each stage took last time: shown with the plan, and the executor's order among ready stages.
@@ -180,11 +183,11 @@ export async function build(options: BuildOptions): Promise<BuildOutcome> {
 }
 
 /**
- * Marks the artifacts this build used as recently used; when it made new ones, removes the stages'
- * artifacts that fell out of the policy (a no-op build adds nothing, so it only marks).
+ * When the build made new artifacts (built or pulled: their meta.json is new, so they count as just
+ * used), removes the stages' artifacts that fell out of the policy; a no-op build adds nothing.
+ * The reused ones were marked as used when the build planned them.
  */
 export async function keepCacheBounded(store: ArtifactStore, outcomes: readonly StageOutcome[], policy: PrunePolicy, reporter: ProgressReporter): Promise<void> {
-  await Promise.all(outcomes.map((o) => store.markUsed(o.name, o.key)));
   if (outcomes.every((o) => o.action === "cached")) return;
   const { removed, bytes } = await store.prune(outcomes.map((o) => o.name), policy, new Set(outcomes.map((o) => o.key)));
   if (removed > 0) {

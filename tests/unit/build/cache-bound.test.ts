@@ -1,4 +1,4 @@
-// After a build: the artifacts it used are marked as used, and only a build that made new ones removes old ones.
+// After a build: only one that made new artifacts removes old ones, never its own (reused ones were marked at plan time).
 import { mkdtemp, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,7 +14,7 @@ function reporter(infos: string[]): ProgressReporter {
 }
 
 describe("keepCacheBounded", () => {
-  it("marks what a no-op used and removes nothing; removes what fell out once a build made something new", async () => {
+  it("a no-op removes nothing; a build that made something new removes what fell out", async () => {
     const root = await mkdtemp(join(tmpdir(), "levitate-bound-"));
     const store = new ArtifactStore(root, "/p/config/levitate.yaml", "openrc");
     const yesterday = new Date(Date.now() - 24 * 60 * 60 * 1000);
@@ -31,7 +31,7 @@ describe("keepCacheBounded", () => {
     expect(infos).toEqual([]);
 
     await keepCacheBounded(store, outcome("run"), policy, reporter(infos));
-    // "current" was marked used just now (the newest, kept); the two from yesterday go.
+    // "current" is this build's (kept whatever its time); the two from yesterday go.
     expect(["old1", "old2", "current"].map((k) => store.has("iso", k))).toEqual([false, false, true]);
     expect(infos).toEqual(["cache: removed 2 artifacts no build used lately (0.0 MiB; 1 kept per stage, LEVITATE_CACHE_KEEP)"]);
   });
