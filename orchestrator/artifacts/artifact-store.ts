@@ -127,7 +127,7 @@ export class ArtifactStore implements CacheView {
       }
       for (const key of artifactsToPrune(found, policy, nowMs, protect)) {
         const size = await outputBytes(join(stageDir, key, "meta.json"));
-        const doomed = join(stageDir, `.tmp-${key.slice(0, 12)}-${process.pid}-${randomBytes(4).toString("hex")}`);
+        const doomed = temporaryDir(stageDir, key);
         try {
           await rename(join(stageDir, key), doomed);
         } catch {
@@ -160,7 +160,7 @@ export class ArtifactStore implements CacheView {
     const final = this.dir(stage, key);
     const stageDir = join(this.cacheRoot, "artifacts", stage);
     await removeAbandonedTemporaries(stageDir);
-    const tmp = join(stageDir, `.tmp-${key.slice(0, 12)}-${process.pid}-${randomBytes(4).toString("hex")}`);
+    const tmp = temporaryDir(stageDir, key);
     await mkdir(tmp, { recursive: true });
     try {
       await fill(tmp);
@@ -184,6 +184,14 @@ async function outputBytes(metaFile: string): Promise<number> {
   } catch {
     return 0;
   }
+}
+
+/**
+ * A directory name no artifact lookup matches, for one being made (commit) or removed (prune): its
+ * pid lets removeAbandonedTemporaries clear it once that process is gone.
+ */
+function temporaryDir(stageDir: string, key: string): string {
+  return join(stageDir, `.tmp-${key.slice(0, 12)}-${process.pid}-${randomBytes(4).toString("hex")}`);
 }
 
 /** Temporary artifact directories of builds that were killed (their pid is gone): never trusted, so removed. */
