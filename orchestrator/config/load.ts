@@ -46,9 +46,10 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Resol
   // The config file itself first: a missing or empty one is its own problem, not the profile's
   // (the profile is looked for beside it, and merged over it).
   const base = await readConfigLayer(configFile);
-  if (base.layer === null) throw problemsError(display(configFile), base.problems, { cwd, fileOrder: [configFile] });
-  if (profile !== null && !isMapping(base.layer.value)) {
-    const alone = checkSchema(base.layer.value).problems.map((problem) => locateProblem(problem, createLocator(base.layer!, null)));
+  const baseLayer = base.layer;
+  if (baseLayer === null) throw problemsError(display(configFile), base.problems, { cwd, fileOrder: [configFile] });
+  if (profile !== null && !isMapping(baseLayer.value)) {
+    const alone = checkSchema(baseLayer.value).problems.map((problem) => locateProblem(problem, createLocator(baseLayer, null)));
     throw problemsError(display(configFile), [...base.problems, ...alone], { cwd, fileOrder: [configFile] });
   }
   const profileFile = profile === null ? null : await findProfile(configDir, profile, { origin, display });
@@ -59,11 +60,11 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Resol
 
   const overlay = profileFile === null ? null : await readConfigLayer(profileFile);
   const problems: Problem[] = [...base.problems, ...(overlay?.problems ?? [])];
-  if (base.layer === null || overlay?.layer === null) throw fail(problems);
+  if (overlay?.layer === null) throw fail(problems);
 
   const overlayLayer = overlay?.layer ?? null;
-  const locator = createLocator(base.layer, overlayLayer);
-  const raw = overlayLayer === null ? base.layer.value : mergeOverlay(base.layer.value, overlayLayer.value);
+  const locator = createLocator(baseLayer, overlayLayer);
+  const raw = overlayLayer === null ? baseLayer.value : mergeOverlay(baseLayer.value, overlayLayer.value);
   const schema = checkSchema(raw);
   const context: PathContext = {
     locator,
