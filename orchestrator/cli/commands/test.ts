@@ -67,11 +67,10 @@ export const testCommand: Command = async (args, context) => {
   const files = values.checks?.map((f) => resolve(context.cwd, f)) ?? (await defaultCheckFiles(context, values.minimal === true));
   const checks: BootCheck[] = [];
   for (const file of files) checks.push(...(await loadBootChecks(file)));
-  // Where the results go is checked before the boot, not found out after it.
-  for (const option of ["junit", "serial-log", "boot-log"] as const) {
-    const file = values[option];
-    if (file !== undefined) await checkWritable(`--${option}`, resolve(context.cwd, file));
-  }
+  // Where the results go, checked before the boot, not found out after it.
+  const absolute = (file: string | undefined) => (file === undefined ? undefined : resolve(context.cwd, file));
+  const outputs = { junit: absolute(values.junit), "serial-log": absolute(values["serial-log"]), "boot-log": absolute(values["boot-log"]) };
+  for (const [option, file] of Object.entries(outputs)) if (file !== undefined) await checkWritable(`--${option}`, file);
   const prepared = await prepareBoot(values, context, onEvent);
   if (values.minimal !== true && values.checks === undefined) checks.push(...serviceChecks(prepared.config, prepared.config.configFile));
 
@@ -80,7 +79,7 @@ export const testCommand: Command = async (args, context) => {
     engine: prepared.engine,
     vm: prepared.vm,
     checks,
-    ...(values["serial-log"] === undefined ? {} : { transcriptFile: resolve(context.cwd, values["serial-log"]) }),
+    ...(outputs["serial-log"] === undefined ? {} : { transcriptFile: outputs["serial-log"] }),
     onEvent,
     signal: context.signal,
   });
@@ -94,13 +93,11 @@ export const testCommand: Command = async (args, context) => {
   }
   context.stdout.write(`checks: ${result.results.length - failed.length} passed, ${failed.length} failed\n`);
   context.stdout.write(result.poweredOff ? "powered off cleanly\n" : "poweroff did not end QEMU; the VM was killed\n");
-  if (values.junit !== undefined) {
-    const file = resolve(context.cwd, values.junit);
-    await writeJUnit(result.results, `levitate-docker boot (${values.minimal ? "minimal" : "openrc"}, ${result.accel})`, file).catch(cannotWrite("--junit", file));
+  if (outputs.junit !== undefined) {
+    await writeJUnit(result.results, `levitate-docker boot (${values.minimal ? "minimal" : "openrc"}, ${result.accel})`, outputs.junit).catch(cannotWrite("--junit", outputs.junit));
   }
-  if (values["boot-log"] !== undefined) {
-    const file = resolve(context.cwd, values["boot-log"]);
-    await writeFileAtomic(file, normaliseBootLog(result.transcript)).catch(cannotWrite("--boot-log", file));
+  if (outputs["boot-log"] !== undefined) {
+    await writeFileAtomic(outputs["boot-log"], normaliseBootLog(result.transcript)).catch(cannotWrite("--boot-log", outputs["boot-log"]));
   }
   return failed.length === 0 && result.poweredOff ? 0 : 1;
 };
