@@ -9,7 +9,7 @@ import { plan as makePlan } from "../plan/plan.js";
 import type { BuildPlan } from "../plan/plan.js";
 import type { ProgressReporter } from "../progress/reporter.js";
 import type { StageName } from "../stages/stage.js";
-import { stagesFor } from "../stages/table.js";
+import { coldEstimateMs, stagesFor } from "../stages/table.js";
 import { ArtifactStore, prunePolicyFromEnv } from "../artifacts/artifact-store.js";
 import type { PrunePolicy } from "../artifacts/artifact-store.js";
 import { executePlan } from "./execute.js";
@@ -160,7 +160,8 @@ export async function build(options: BuildOptions): Promise<BuildOutcome> {
     sources,
     jobs: options.jobs ?? Math.max(1, availableParallelism()),
     parallel: options.parallel ?? config.build.parallel,
-    estimates,
+    // A stage this machine has not timed yet counts as its declared cold time (not shown as an estimate).
+    estimates: new Map(plan.stages.map((s) => [s.name, estimates.get(s.name) ?? coldEstimateMs(s.name)] as const)),
     volumePrefix: options.env.LEVITATE_VOLUME_PREFIX || "levitate",
     ...(options.wait === undefined ? {} : { wait: options.wait }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),

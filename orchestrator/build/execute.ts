@@ -27,7 +27,10 @@ export interface ExecuteOptions {
   readonly jobs: number;
   /** Most stages running at once, each as soon as what it needs is built (default 1: one after another). */
   readonly parallel?: number;
-  /** How long each stage took last time (ms): among stages ready at once, the longest road to the ISO starts first. */
+  /**
+   * How long each stage takes (ms: the last run's time, or its declared cold time). With --parallel
+   * above 1, among stages ready at once the longest road to the ISO starts first.
+   */
   readonly estimates?: ReadonlyMap<StageName, number>;
   /** Prefix of the cache volumes' names (default "levitate"). */
   readonly volumePrefix?: string;
@@ -80,12 +83,14 @@ export async function executePlan(options: ExecuteOptions): Promise<StageOutcome
 
   const toRun = plan.stages.filter((s) => s.action === "run");
   const prepared = new Map<StageName, Promise<PreparedContainer | null>>();
+  const limit = options.parallel ?? 1;
   const priority = criticalPaths(plan.stages, options.estimates ?? new Map());
   let results: Map<StageName, StageOutcome>;
   try {
     results = await runGraph(plan.stages, runOne, {
-      limit: options.parallel ?? 1,
-      priority: (name) => priority.get(name) ?? 0,
+      limit,
+      // One at a time, the order changes nothing but the log's: it stays the plan's.
+      ...(limit > 1 ? { priority: (name: StageName) => priority.get(name) ?? 0 } : {}),
       aborted: (stopped) => interruptedBy(stopped),
       ...signal,
     });

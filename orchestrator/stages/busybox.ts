@@ -5,6 +5,7 @@ export const busyboxStage: StageDefinition = {
   name: "busybox",
   where: "container",
   summary: "BusyBox, static with musl, from defconfig + config/busybox.config",
+  coldSeconds: 70,
   outputs: ["busybox", "applets.txt", "busybox.config"],
   invoke: (config) => ({
     source: config.sources[config.busybox.source]!,

@@ -11,6 +11,7 @@ export const initramfsStage: StageDefinition = {
   name: "initramfs",
   where: "host",
   summary: "the initramfs, written on the host: BusyBox (+ OpenRC) + init layout + config/files -> cpio.gz",
+  coldSeconds: 1,
   outputs: ["initramfs.cpio.gz", "initramfs.listing"],
   published: ["initramfs.cpio.gz"],
   invoke: (config, flavour) => ({

@@ -5,6 +5,7 @@ export const isoStage: StageDefinition = {
   name: "iso",
   where: "container",
   summary: "a BIOS + UEFI bootable ISO (GRUB, serial console) from the kernel and the initramfs",
+  coldSeconds: 1,
   outputs: ["levitate.iso"],
   published: ["levitate.iso"],
   // It assembles from /in into /tmp and /out: no tree to keep, so no cache volumes and no lease to take.

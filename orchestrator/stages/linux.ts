@@ -6,6 +6,7 @@ export const linuxStage: StageDefinition = {
   name: "linux",
   where: "container",
   summary: "the kernel: tinyconfig + linux/levitate.config + patches -> bzImage",
+  coldSeconds: 300,
   outputs: ["bzImage", "kernel.config", "kernel.release"],
   published: ["bzImage"],
   invoke: (config) => {

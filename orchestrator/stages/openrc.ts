@@ -5,6 +5,7 @@ export const openrcStage: StageDefinition = {
   name: "openrc",
   where: "container",
   summary: "OpenRC, static with musl, installed into a tree shipped as openrc.tar",
+  coldSeconds: 12,
   outputs: ["openrc.tar"],
   flavours: ["openrc"],
   invoke: (config) => ({ source: config.sources[config.openrc.source]! }),

@@ -50,6 +50,12 @@ export interface StageDefinition {
   readonly flavours?: readonly Flavour[];
   /** A container stage keeps a build tree between runs (default); false: see StageInvocation.buildTree. */
   readonly buildTree?: boolean;
+  /**
+   * Roughly how long a cold run takes on a 2-core machine, in seconds. Until this machine has timed
+   * the stage (timings.json), it decides which of the stages ready together starts first (see
+   * executePlan): on a first build the kernel, the longest road, must not wait for the small ones.
+   */
+  readonly coldSeconds: number;
   invoke(config: ResolvedConfig, flavour: Flavour): StagePart;
 }
 

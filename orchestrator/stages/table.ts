@@ -18,6 +18,11 @@ export function isStageName(value: string): value is StageName {
   return STAGE_TABLE.some((s) => s.name === value);
 }
 
+/** A stage's cold time from its declaration (ms): what orders and weights stages this machine has not timed yet. */
+export function coldEstimateMs(name: StageName): number {
+  return (STAGE_TABLE.find((s) => s.name === name)?.coldSeconds ?? 0) * 1000;
+}
+
 /** The stages a flavour builds, in build order. */
 export function stagesFor(flavour: Flavour): StageDefinition[] {
   return STAGE_TABLE.filter((s) => s.flavours === undefined || s.flavours.includes(flavour));

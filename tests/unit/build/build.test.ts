@@ -169,6 +169,15 @@ describe("build (fake engine)", () => {
     expect(stagesRun().at(-1)).toBe("iso");
   });
 
+  it("on a first build (nothing timed yet) the kernel starts first, by the stages' declared cold times", async () => {
+    const counted = countingStages();
+    engine.script = counted.script;
+    const reporter = recorder();
+    await build(options({ parallel: 2, reporter }));
+    expect(counted.most()).toBe(2);
+    expect(reporter.events.filter((e) => e.startsWith("started")).slice(0, 2)).toEqual(["started linux", "started busybox"]);
+  });
+
   it("when a stage fails, the stages running beside it are stopped, say why, and the first failure is the error", async () => {
     engine.script = async (spec, runOptions) => {
       const stage = spec.labels?.["levitate-docker.stage"];
