@@ -1,7 +1,7 @@
 // Drives a guest's serial console (wait for text, find the shell, run commands with exit codes) over two plain streams.
-import { randomBytes } from "node:crypto";
 import type { Readable, Writable } from "node:stream";
 import { ConsoleTextDecoder } from "./console-text.js";
+import { execLine, execMarkers, execTag } from "./exec-plumbing.js";
 
 export interface ConsoleStreams {
   /** What the guest prints (the container's stdout/stderr). */
@@ -138,16 +138,12 @@ export class SerialConsole {
     return promptAt;
   }
 
-  /**
-   * Runs `command` in a subshell with stdin from /dev/null. Markers are printed with printf
-   * formats, so the echoed command line never contains them.
-   */
+  /** Runs `command` in a subshell with stdin from /dev/null (the line execLine types). */
   async exec(command: string, timeoutMs: number): Promise<ExecResult> {
-    const tag = `LVD${randomBytes(6).toString("hex")}`;
-    const begin = `${tag}_B\n`;
-    const end = new RegExp(`${tag}_E:(\\d+)\n`);
+    const tag = execTag();
+    const { begin, end } = execMarkers(tag);
     this.cursor = this.text.length;
-    this.write(`printf '%s_B\\n' ${tag}; ( ${command}\n) </dev/null; printf '\\n%s_E:%d\\n' ${tag} $?\n`);
+    this.write(execLine(tag, command));
     let result: ExecResult | null = null;
     await this.until(`the end of \`${command}\``, timeoutMs, () => {
       const rest = this.text.slice(this.cursor);

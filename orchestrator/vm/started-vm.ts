@@ -6,6 +6,7 @@ import { UserError } from "../errors/errors.js";
 import { AttachedConsole } from "./attached-console.js";
 import { acquireLease } from "../ownership/lease.js";
 import { ConsoleTextDecoder, plainText } from "./console-text.js";
+import { ExecPlumbingFilter } from "./exec-plumbing.js";
 import type { Accelerator } from "./qemu-command.js";
 import { ConsoleTimeoutError } from "./serial-console.js";
 import type { ExecResult, SerialConsoleOptions } from "./serial-console.js";
@@ -79,19 +80,21 @@ export class StartedVm implements AsyncDisposable {
   }
 
   /**
-   * The serial log (the container's output) from boot on; `plain` removes CRs and terminal escapes.
+   * The serial log (the container's output) from boot on; `plain` removes CRs and terminal escapes,
+   * and shows each `vm exec` as its command typed at the prompt (without the markers around it).
    * Docker's log releases a line when its newline arrives, so a prompt waiting for input shows late.
    */
   async logs(options: { readonly follow: boolean; readonly plain?: boolean }): Promise<Readable> {
     const logs = await this.engine.containers.logs(this.containerName, { follow: options.follow });
     if (options.plain !== true) return logs;
     const decoder = new ConsoleTextDecoder();
+    const execs = new ExecPlumbingFilter();
     const plain = new Transform({
       transform(chunk: Buffer, _encoding, done) {
-        done(null, decoder.push(chunk));
+        done(null, execs.push(decoder.push(chunk)));
       },
       flush(done) {
-        done(null, decoder.flush());
+        done(null, execs.push(decoder.flush()) + execs.flush());
       },
     });
     // A reader that stops early destroys this stream; the log underneath (and its socket) goes with it.

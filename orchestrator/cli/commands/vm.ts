@@ -28,7 +28,7 @@ options for exec and stop:
       --timeout SECONDS   exec: for the command (default 60, x4 under TCG); stop: before killing (default 30)
 options for logs:
   -f, --follow        keep printing as the guest writes
-      --raw           keep CRs and terminal escapes
+      --raw           the serial bytes as they came: CRs, terminal escapes and vm exec's markers
 `;
 
 const DEFAULT_NAME = "levitate";

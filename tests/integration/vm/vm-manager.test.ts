@@ -81,6 +81,11 @@ describe("named VMs (real engine, TCG)", () => {
     let text = "";
     for await (const chunk of logs) text += String(chunk);
     expect(text).toContain(fromA.output.trim());
+    // Each exec shows as its command at the prompt and its output; none of exec's markers. (Not
+    // the last exec: the engine may not have written all of its lines to the log yet.)
+    expect(text).toMatch(/# echo second\nsecond\n/);
+    expect(text).toMatch(/# sleep 600\n/);
+    expect(text).not.toMatch(/LVD[0-9a-f]{12}|printf '/);
     // A follower that stops reading (Ctrl-C on `vm logs -f`) lets its process end: the log's socket closes with it.
     for (const plain of [true, false]) {
       const dir = await compiledOrchestrator();
