@@ -18,7 +18,7 @@ export function isStageName(value: string): value is StageName {
   return STAGE_TABLE.some((s) => s.name === value);
 }
 
-/** A stage's cold time from its declaration (ms): what orders and weights stages this machine has not timed yet. */
+/** A stage's cold time from its declaration (ms): what orders the stages this machine has not timed yet. */
 export function coldEstimateMs(name: StageName): number {
   return (STAGE_TABLE.find((s) => s.name === name)?.coldSeconds ?? 0) * 1000;
 }
