@@ -12,7 +12,7 @@ export function execTag(): string {
  * formats, so the echoed command line never contains them.
  */
 export function execLine(tag: string, command: string): string {
-  return `${BEGIN_PRINTF}${tag}; ( ${command}\n${END_PRINTF_BEFORE}${tag}${END_PRINTF_AFTER}\n`;
+  return `${typedBefore(tag)}${command}\n${typedAfter(tag)}\n`;
 }
 
 /** What the guest prints when the command starts, and the end marker's pattern (exit status in group 1). */
@@ -23,6 +23,9 @@ export function execMarkers(tag: string): { readonly begin: string; readonly end
 const BEGIN_PRINTF = "printf '%s_B\\n' ";
 const END_PRINTF_BEFORE = ") </dev/null; printf '\\n%s_E:%d\\n' ";
 const END_PRINTF_AFTER = " $?";
+/** What execLine types before the command, and on the line after it. */
+const typedBefore = (tag: string): string => `${BEGIN_PRINTF}${tag}; ( `;
+const typedAfter = (tag: string): string => `${END_PRINTF_BEFORE}${tag}${END_PRINTF_AFTER}`;
 const TAG = "LVD[0-9a-f]{12}";
 const literal = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 /**
@@ -78,7 +81,7 @@ export class ExecPlumbingFilter {
         return `${prompt}${command}\n`;
       }
       // Before its redraw the line editor may echo the end of the typed text on a line of its own.
-      if (line !== "" && `${END_PRINTF_BEFORE}${this.echo.tag}${END_PRINTF_AFTER}`.endsWith(line)) return "";
+      if (line !== "" && typedAfter(this.echo.tag).endsWith(line)) return "";
       // It wraps a long line at the terminal's width: a line without the continuation prompt is
       // the same line going on.
       this.echo.command += line.startsWith("> ") ? `\n${line}` : line;
@@ -87,8 +90,7 @@ export class ExecPlumbingFilter {
     const begin = ECHO_BEGIN.exec(line);
     if (begin !== null) {
       const before = this.releaseBlank();
-      const typed = `${BEGIN_PRINTF}${begin[2]}; ( ${begin[3]}`;
-      this.echo = { prompt: withoutEchoFragment(begin[1]!, typed), tag: begin[2]!, command: begin[3]! };
+      this.echo = { prompt: withoutEchoFragment(begin[1]!, `${typedBefore(begin[2]!)}${begin[3]}`), tag: begin[2]!, command: begin[3]! };
       return before;
     }
     if (MARK_BEGIN.test(line)) return this.releaseBlank();
