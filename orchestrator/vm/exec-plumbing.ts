@@ -37,6 +37,8 @@ const ECHO_BEGIN = new RegExp(`^(.*)${literal(BEGIN_PRINTF)}(${TAG}); \\( (.*)$`
 const ECHO_END = new RegExp(`^(?:> )?${literal(END_PRINTF_BEFORE)}${TAG}${literal(END_PRINTF_AFTER)}$`);
 const MARK_BEGIN = new RegExp(`^${TAG}_B$`);
 const MARK_END = new RegExp(`^${TAG}_E:\\d+$`);
+/** Marker lines run together at the start of a line. */
+const MARKS_AT_START = new RegExp(`^(?:${TAG}_B|${TAG}_E:\\d+)+`);
 
 /**
  * Takes `vm exec`'s plumbing out of plain serial text, fed in chunks: each exec shows as the prompt
@@ -80,8 +82,17 @@ export class ExecPlumbingFilter {
         this.echo = null;
         return `${prompt}${command}\n`;
       }
-      // Before its redraw the line editor may echo the end of the typed text on a line of its own.
+      // Before its redraw the line editor may echo the end of the typed text on a line of its own,
+      // or (on a busy guest) run the echo's end, the markers and the next exec's echo into one line.
       if (line !== "" && typedAfter(this.echo.tag).endsWith(line)) return "";
+      const after = typedAfter(this.echo.tag);
+      const end = line.indexOf(after);
+      if (end >= 0) {
+        const { prompt, command } = this.echo;
+        this.echo = null;
+        const rest = line.slice(end + after.length).replace(MARKS_AT_START, "");
+        return `${prompt}${command}\n${rest === "" ? "" : this.line(rest)}`;
+      }
       // It wraps a long line at the terminal's width: a line without the continuation prompt is
       // the same line going on.
       this.echo.command += line.startsWith("> ") ? `\n${line}` : line;

@@ -84,6 +84,18 @@ describe("ExecPlumbingFilter", () => {
     expect(filterIn([raw])).toBe(`${PROMPT}'sh' '-c' 'for i in 1 2; do echo line $i; done'\nline 1\nline 2\n${PROMPT}dmesg -n 1 2>/dev/null\n`);
   });
 
+  it("takes apart a line where a busy guest ran an echo's end, the markers and the next exec's echo together", () => {
+    // From a real `vm logs` of two VMs booted at once (the integration test of named VMs).
+    const a = "LVD457915c7c9d9";
+    const b = "LVD0f73795081e6";
+    const raw =
+      `${PROMPT}printf '%s_B\\n' ${a}; ( dmesg -n 1 2>/dev/null\n` +
+      `intf '\\n> ) </dev/null; printf '\\n%s_E:%d\\n' ${a} $?${a}_B${a}_E:0printf '%s_B\\n' ${b}${PROMPT}printf '%s_B\\n' ${b}; ( echo second\n` +
+      `> ) </dev/null; printf '\\n%s_E:%d\\n' ${b} $?\n` +
+      `${b}_B\nsecond\n\n${b}_E:0\n${PROMPT}`;
+    expect(filterIn([raw])).toBe(`${PROMPT}dmesg -n 1 2>/dev/null\n${PROMPT}echo second\nsecond\n${PROMPT}`);
+  });
+
   it("keeps a command of several lines as typed, with its continuation prompts", () => {
     const tag = "LVDdddddddddddd";
     // The shell echoes each line after the first behind its continuation prompt.
