@@ -81,11 +81,11 @@ describe("named VMs (real engine, TCG)", () => {
     let text = "";
     for await (const chunk of logs) text += String(chunk);
     expect(text).toContain(fromA.output.trim());
-    // Each exec shows as its command at the prompt and its output; none of exec's markers. (Not
-    // the last exec: the engine may not have written all of its lines to the log yet.)
-    expect(text).toMatch(/# echo second\nsecond\n/);
-    expect(text).toMatch(/# sleep 600\n/);
-    expect(text).not.toMatch(/LVD[0-9a-f]{12}|printf '/);
+    // No exec's marker shows as a line of its own, and a command's output is there. (Not more: when
+    // the guest is busy, its line editor redraws a typed line after a bare CR, which plain text
+    // cannot show, and fragments of the typed text may stay in front of the prompt.)
+    expect(text).toMatch(/^second$/m);
+    expect(text).not.toMatch(/^LVD[0-9a-f]{12}_(?:B|E:\d+)$/m);
     // A follower that stops reading (Ctrl-C on `vm logs -f`) lets its process end: the log's socket closes with it.
     for (const plain of [true, false]) {
       const dir = await compiledOrchestrator();
