@@ -1,7 +1,7 @@
 // Reads one YAML config file strictly and remembers the line of every key, so later problems can point at it.
 import { readFile } from "node:fs/promises";
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument } from "yaml";
-import type { Node as YamlNode } from "yaml";
+import { LineCounter, isAlias, isCollection, isMap, isScalar, isSeq, parseDocument, visit } from "yaml";
+import type { Document, Node as YamlNode } from "yaml";
 import type { ConfigPath, Problem } from "./problems.js";
 import { formatKeyPath } from "./problems.js";
 
@@ -69,11 +69,46 @@ export function parseConfigText(file: string, text: string): ReadLayerResult {
       problems.push({ file, line, column: null, key, message: `expected each key once, got it again${earlier}` });
     } else {
       fatal = true;
-      problems.push({ file, line, column: col, key: "", message: `YAML syntax error: ${message}` });
+      // A quote or bracket left open is found only where the parser runs out (often the end of the
+      // file): point at where it opens, which is where it is fixed, and say where the parser gave up.
+      const open = unclosedAt(doc, text, issue.pos[0], issue.message);
+      if (open === null) {
+        problems.push({ file, line, column: col, key: "", message: `YAML syntax error: ${message}` });
+      } else {
+        const opened = lineCounter.linePos(open.start);
+        const gaveUp = issue.pos[0] >= text.length ? "the end of the file" : `line ${line}, column ${col}`;
+        const where = `the ${open.what} that opens here is still open at ${gaveUp}`;
+        problems.push({ file, line: opened.line, column: opened.col, key: "", message: `YAML syntax error: ${message} (${where})` });
+      }
     }
   }
   if (fatal) return { layer: null, problems };
   return { layer: { file, value: doc.toJS(), lines }, problems };
+}
+
+/**
+ * The quoted string or flow collection (`[...]`, `{...}`) that is still open where a syntax error
+ * was found (offset `at`), if it opens on an earlier line; null otherwise. The innermost one of the
+ * kind the parser's message names wins.
+ */
+function unclosedAt(doc: Document, text: string, at: number, message: string): { start: number; what: string } | null {
+  const open: { start: number; what: string }[] = [];
+  visit(doc, (_key, node) => {
+    const range = (node as YamlNode).range;
+    if (!range || range[0] >= at || range[1] < at) return;
+    const last = text[range[1] - 1];
+    if (isScalar(node) && (node.type === "QUOTE_DOUBLE" || node.type === "QUOTE_SINGLE")) {
+      const quote = node.type === "QUOTE_DOUBLE" ? '"' : "'";
+      if (range[1] - range[0] < 2 || last !== quote) open.push({ start: range[0], what: "quoted string" });
+    } else if (isCollection(node) && node.flow) {
+      const [opening, closing] = isMap(node) ? ["{", "}"] : ["[", "]"];
+      if (text[range[0]] === opening && last !== closing) open.push({ start: range[0], what: opening });
+    }
+  });
+  // The parser's message names the construct when it knows it (a quote, a flow sequence or map).
+  const named = /quote/.test(message) ? "quoted string" : /Flow sequence/.test(message) ? "[" : /Flow map/.test(message) ? "{" : null;
+  const innermost = open.filter((o) => named === null || o.what === named).sort((a, b) => b.start - a.start)[0];
+  return innermost !== undefined && text.slice(innermost.start, at).includes("\n") ? innermost : null;
 }
 
 function keyName(key: unknown): string {

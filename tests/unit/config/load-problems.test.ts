@@ -54,12 +54,12 @@ describe("loadConfig problems", () => {
     expect(error.message).toBe("config/levitate.yaml: 19 problems");
   });
 
-  it("reports a YAML syntax error with line and column, and stops there", async () => {
+  it("reports a YAML syntax error with line and column (where the unclosed [ opens), and stops there", async () => {
     await workspace.fixture("syntax-error.yaml", "config/levitate.yaml");
     const error = await failure();
     expect(error.message).toBe("config/levitate.yaml: 1 problem");
     expect(error.details).toEqual([
-      "config/levitate.yaml:5:3: YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]",
+      "config/levitate.yaml:4:12: YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ] (the [ that opens here is still open at line 5, column 3)",
     ]);
   });
 
@@ -139,7 +139,7 @@ describe("loadConfig problems", () => {
     const elsewhere = await createWorkspace();
     try {
       const error = await failure({ cwd: elsewhere.root, configPath: `${workspace.root}/config/levitate.yaml` });
-      expect(error.details[0]).toMatch(new RegExp(`^${workspace.root}/config/levitate\\.yaml:5:3: `));
+      expect(error.details[0]).toMatch(new RegExp(`^${workspace.root}/config/levitate\\.yaml:4:12: `));
     } finally {
       await elsewhere.remove();
     }

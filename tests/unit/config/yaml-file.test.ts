@@ -22,6 +22,27 @@ describe("parseConfigText", () => {
     expect(problems[0]?.message).toMatch(/^YAML syntax error: /);
   });
 
+  it("points an unclosed quote or bracket at where it opens, not where the parser gave up", () => {
+    const quote = parseConfigText("/c.yaml", 'name: x\nkernel:\n  cmdline: "console=ttyS0\nvm:\n  memory: 256M\n');
+    expect(quote.layer).toBeNull();
+    expect(quote.problems).toEqual([
+      {
+        file: "/c.yaml",
+        line: 3,
+        column: 12,
+        key: "",
+        message: 'YAML syntax error: Missing closing "quote (the quoted string that opens here is still open at the end of the file)',
+      },
+    ]);
+    // Two constructs open at once: each error goes to the one it names.
+    expect(parseConfigText("/c.yaml", "a: [1, 'x\n").problems.map((p) => [p.line, p.column, p.message.replace(/:.*\(/, ": (")])).toEqual([
+      [1, 8, "YAML syntax error: (the quoted string that opens here is still open at the end of the file)"],
+      [1, 4, "YAML syntax error: (the [ that opens here is still open at the end of the file)"],
+    ]);
+    // Open and given up on the same line: the parser's own position is already the right one.
+    expect(parseConfigText("/c.yaml", 'a: "x').problems).toMatchObject([{ line: 1, column: 6, message: 'YAML syntax error: Missing closing "quote' }]);
+  });
+
   it("rejects several documents and tabs as indentation", () => {
     expect(parseConfigText("/c.yaml", "a: 1\n---\nb: 2\n").problems).toMatchObject([{ line: 2, column: 1 }]);
     expect(parseConfigText("/c.yaml", "a:\n\tb: 1\n").layer).toBeNull();
