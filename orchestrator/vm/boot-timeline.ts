@@ -128,19 +128,22 @@ export function bootTimeline(lines: readonly TimedLine[], shellAtMs: number, run
   return { phases, totalMs: shellAtMs, slowestSteps: slowestSteps.slice(0, 3), openrc: openrcLine >= 0 };
 }
 
-/** Marks made this close outside the OpenRC part of the boot are put at its edge (a tick, the serial line's delay). */
+/** Rounding in the guest's answer (ticks of 10 ms, see openrc-runlevels.ts): an end this close outside the OpenRC part is put at its edge. */
 const RUNLEVEL_SLACK_MS = 50;
 
 /**
  * The OpenRC part of the boot as one phase, or, given each runlevel's end (see
- * openrc-runlevels.ts), as one phase a runlevel and the rest to the prompt. The split is used
+ * openrc-runlevels.ts), as one phase a runlevel and the rest to the prompt. The ends are timed
+ * before the console shell's start, which is placed at the prompt's arrival (the shell's own
+ * start-up, before it prints the prompt, thus counts to the last runlevel). The split is used
  * only if every end lies within that part (give or take RUNLEVEL_SLACK_MS) and they come in order.
  */
 function openrcPhases(openrcAt: number | undefined, promptAt: number | undefined, runlevels: readonly RunlevelEnd[] | undefined): [string, number | undefined][] {
   const whole: [string, number | undefined][] = [[openrcAt === undefined ? "init (to a shell prompt)" : "OpenRC runlevels (to a shell prompt)", promptAt]];
   if (openrcAt === undefined || promptAt === undefined || runlevels === undefined || runlevels.length === 0) return whole;
   const ends: [string, number][] = [];
-  for (const { runlevel, atMs } of runlevels) {
+  for (const { runlevel, beforeShellMs } of runlevels) {
+    const atMs = promptAt - beforeShellMs;
     if (atMs < openrcAt - RUNLEVEL_SLACK_MS || atMs > promptAt + RUNLEVEL_SLACK_MS) return whole;
     const at = Math.min(Math.max(atMs, openrcAt), promptAt);
     if (ends.length > 0 && at < ends[ends.length - 1]![1]) return whole;

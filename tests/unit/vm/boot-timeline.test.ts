@@ -54,7 +54,8 @@ describe("bootTimeline", () => {
   });
 
   it("splits OpenRC's part a runlevel a phase, given each runlevel's end", () => {
-    const ends = [{ runlevel: "sysinit", atMs: 3000 }, { runlevel: "boot", atMs: 3550 }, { runlevel: "default", atMs: 3650 }];
+    // Timed before the console shell's start, which the prompt (3700) marks: 3000, 3550 and 3650 on the host.
+    const ends = [{ runlevel: "sysinit", beforeShellMs: 700 }, { runlevel: "boot", beforeShellMs: 150 }, { runlevel: "default", beforeShellMs: 50 }];
     const timeline = bootTimeline(OPENRC_BOOT, 3800, ends);
     expect(timeline.phases.slice(3).map((p) => [p.name, Math.round(p.ms)])).toEqual([
       ["init (to OpenRC's banner)", 200],
@@ -65,8 +66,8 @@ describe("bootTimeline", () => {
       ["the prompt that answered the test's Enter", 100],
     ]);
     expect(timeline.phases.reduce((sum, p) => sum + p.ms, 0)).toBeCloseTo(3800);
-    // A mark a tick past the prompt is put at the prompt; one well outside OpenRC's part, or out of order, keeps the one phase.
-    const late = bootTimeline(OPENRC_BOOT, 3800, [{ runlevel: "sysinit", atMs: 3000 }, { runlevel: "default", atMs: 3720 }]);
+    // An end a tick after the shell's start (rounding) is put at the prompt; one well outside OpenRC's part, or out of order, keeps the one phase.
+    const late = bootTimeline(OPENRC_BOOT, 3800, [{ runlevel: "sysinit", beforeShellMs: 700 }, { runlevel: "default", beforeShellMs: -20 }]);
     expect(late.phases.slice(4).map((p) => [p.name, Math.round(p.ms)])).toEqual([
       ["OpenRC sysinit (to its last service started)", 400],
       ["OpenRC default (to its last service started)", 700],
@@ -75,9 +76,9 @@ describe("bootTimeline", () => {
     ]);
     const whole = [["OpenRC runlevels (to a shell prompt)", 1100], ["the prompt that answered the test's Enter", 100]];
     for (const bad of [
-      [{ runlevel: "sysinit", atMs: 2400 }],
-      [{ runlevel: "default", atMs: 4000 }],
-      [{ runlevel: "sysinit", atMs: 3300 }, { runlevel: "boot", atMs: 3100 }],
+      [{ runlevel: "sysinit", beforeShellMs: 1300 }],
+      [{ runlevel: "default", beforeShellMs: -300 }],
+      [{ runlevel: "sysinit", beforeShellMs: 400 }, { runlevel: "boot", beforeShellMs: 600 }],
     ]) {
       expect(bootTimeline(OPENRC_BOOT, 3800, bad).phases.slice(4).map((p) => [p.name, Math.round(p.ms)])).toEqual(whole);
     }
