@@ -23,3 +23,14 @@ export function guestCommandLine(argv: readonly string[]): string {
   });
   return argv.map(quoteArg).join(" ");
 }
+
+/**
+ * A hint for the likeliest mistake with argv semantics: one argument holding a whole shell line
+ * (`vm exec NAME -- 'uname -r; echo hi'`) runs a program of that name, and the guest's shell says
+ * "not found" (exit 127). Null when that is not what happened.
+ */
+export function shellLineHint(argv: readonly string[], exitCode: number, vmName: string): string | null {
+  const [only] = argv;
+  if (exitCode !== 127 || argv.length !== 1 || only === undefined || !/\s/.test(only.trim())) return null;
+  return `hint: the one argument ${JSON.stringify(only)} was run as a program of that name (arguments are kept as given, like docker exec); for a shell line: levitate-docker vm exec ${vmName} -- sh -c ${quoteArg(only)}`;
+}

@@ -52,6 +52,10 @@ describe("vm and disk commands (minimal flavour)", () => {
     expect(echoed.exitCode, explain(echoed)).toBe(0);
     // runCli (execa) strips the one final newline the CLI adds after output that lacks it.
     expect(echoed.stdout.replace(/\r/g, "")).toBe(args.map((a) => `<${a}>`).join(""));
+    // One argument holding a shell line runs a program of that name; the guest does not find it, and the CLI says why.
+    const oneArgument = await cli(["vm", "exec", vmB, "--", "echo one; echo two"]);
+    expect(oneArgument.exitCode, explain(oneArgument)).toBe(127);
+    expect(oneArgument.stderr).toContain(`for a shell line: levitate-docker vm exec ${vmB} -- sh -c 'echo one; echo two'`);
     const hostname = await cli(["vm", "exec", vmB, "--", "hostname"]);
     expect(hostname.stdout.trim()).toBe("levitate");
 

@@ -4,7 +4,7 @@ import { UserError } from "../../errors/errors.js";
 import { timeoutScale } from "../../vm/accel.js";
 import { describeForward } from "../../vm/network.js";
 import { ConsoleClosedError, ConsoleTimeoutError, formatSeconds } from "../../vm/serial-console.js";
-import { guestCommandLine } from "../../vm/shell-quote.js";
+import { guestCommandLine, shellLineHint } from "../../vm/shell-quote.js";
 import { describeBootEvent } from "../../vm/boot-events.js";
 import { findVm, listVms, startVm } from "../../vm/vm.js";
 import { checkName } from "../../vm/vm-paths.js";
@@ -89,6 +89,8 @@ export const vmCommand: Command = async (args, context) => {
         throw error;
       });
       context.stdout.write(result.output.endsWith("\n") || result.output === "" ? result.output : `${result.output}\n`);
+      const hint = shellLineHint(command, result.exitCode, vm);
+      if (hint !== null) context.stderr.write(`${hint}\n`);
       return result.exitCode;
     }
     case "logs": {
