@@ -4,6 +4,7 @@ import { LineCounter, isAlias, isCollection, isMap, isScalar, isSeq, parseDocume
 import type { Document, Node as YamlNode } from "yaml";
 import type { ConfigPath, Problem } from "./problems.js";
 import { formatKeyPath } from "./problems.js";
+import { readErrorReason } from "../util/read-error.js";
 
 /** One parsed file: its plain value and the line each key path starts on. */
 export interface ConfigLayer {
@@ -38,10 +39,8 @@ export async function readConfigLayer(file: string): Promise<ReadLayerResult> {
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? "";
-    const reason = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "a directory" : String(error);
     const problem = { file, line: null, column: null, key: "" };
-    return { layer: null, problems: [{ ...problem, message: `expected a readable YAML file, got ${reason}` }] };
+    return { layer: null, problems: [{ ...problem, message: `expected a readable YAML file, got ${readErrorReason(error)}` }] };
   }
   return parseConfigText(file, text);
 }

@@ -6,6 +6,7 @@ import type { ConfigPath, Problem } from "../config/problems.js";
 import { describeValue, formatKeyPath, problemsError } from "../config/problems.js";
 import { lineOf, parseConfigText } from "../config/yaml-file.js";
 import { UserError } from "../errors/errors.js";
+import { readErrorReason } from "../util/read-error.js";
 
 /** One check: a shell command run in the guest and what it must produce. */
 export interface BootCheck {
@@ -68,9 +69,7 @@ export async function loadBootChecks(file: string): Promise<BootCheck[]> {
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const got = code === "ENOENT" ? "no such file" : code === "EACCES" ? "a file it may not read" : code === "EISDIR" ? "a directory" : (code ?? String(error));
-    throw new UserError(`expected a boot checks file at ${file}, got ${got}`, { cause: error });
+    throw new UserError(`expected a boot checks file at ${file}, got ${readErrorReason(error)}`, { cause: error });
   }
   return parseBootChecks(file, text);
 }
