@@ -84,8 +84,8 @@ export class ExecPlumbingFilter {
       }
       // Before its redraw the line editor may echo the end of the typed text on a line of its own,
       // or (on a busy guest) run the echo's end, the markers and the next exec's echo into one line.
-      if (line !== "" && typedAfter(this.echo.tag).endsWith(line)) return "";
       const after = typedAfter(this.echo.tag);
+      if (line !== "" && after.endsWith(line)) return "";
       const end = line.indexOf(after);
       if (end >= 0) {
         const { prompt, command } = this.echo;
