@@ -5,6 +5,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { UserError } from "../errors/errors.js";
 
 export interface StartedRegistry extends AsyncDisposable {
   /** "127.0.0.1:PORT": what goes in front of a repository name. */
@@ -33,6 +34,12 @@ export async function freePort(): Promise<number> {
       server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))));
     });
   });
+}
+
+/** Fails at once, with what to install, when the registry binary is missing: the bench needs it only after its long builds. */
+export async function assertRegistryInstalled(binary = "docker-registry"): Promise<void> {
+  const result = await execa(binary, ["--version"], { reject: false, stdin: "ignore" });
+  if ((result as { code?: string }).code === "ENOENT") throw new UserError(`${binary} is not installed (apt-get install docker-registry): the bench's fresh-machine measurement runs one`);
 }
 
 export async function startRegistry(options: RegistryOptions = {}): Promise<StartedRegistry> {

@@ -19,6 +19,7 @@ import { directRun } from "./direct-run.js";
 import { formatRatio, formatStats, repeat, summarize } from "./stats.js";
 import { makeBenchProject } from "./project.js";
 import { freshMachineRows } from "./registry-cache.js";
+import { assertRegistryInstalled } from "./local-registry.js";
 
 /** A leaf driver: what a kernel developer typically flips. */
 // (VIRTIO_INPUT is out of reach since the lean fragment switched INPUT off.)
@@ -45,6 +46,8 @@ export async function runBench(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const { minimal, runs, bootRuns } = options;
+  // Before anything is built: finding it missing after the cold builds would waste them.
+  await assertRegistryInstalled();
   /** --warm: skip the cold builds; use the shared cache and volumes (what a developer's machine has). */
   const warm = options.warm;
   const realMirror = process.env.LEVITATE_MIRROR ?? join(cacheRoot(), "mirror");
