@@ -36,10 +36,15 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Fails at once, with what to install, when the registry binary is missing: the bench needs it only after its long builds. */
-export async function assertRegistryInstalled(binary = "docker-registry"): Promise<void> {
-  const result = await execa(binary, ["--version"], { reject: false, stdin: "ignore" });
-  if ((result as { code?: string }).code === "ENOENT") throw new UserError(`${binary} is not installed (apt-get install docker-registry): the bench's fresh-machine measurement runs one`);
+const REGISTRY_BINARY = "docker-registry";
+const notInstalled = (binary: string) => `${binary} is not installed (apt-get install docker-registry)`;
+
+/** Fails at once, with what to install, when the registry binary cannot run: the bench needs it only after its long builds. */
+export async function assertRegistryInstalled(binary = REGISTRY_BINARY): Promise<void> {
+  const probe = await execa(binary, ["--version"], { reject: false, stdin: "ignore" });
+  if (probe.exitCode === 0) return;
+  const why = (probe as { code?: string }).code === "ENOENT" ? notInstalled(binary) : `${binary} --version failed: ${String(probe.message)}`;
+  throw new UserError(`${why}: the bench's fresh-machine measurement runs one`);
 }
 
 export async function startRegistry(options: RegistryOptions = {}): Promise<StartedRegistry> {
@@ -60,7 +65,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Star
       lines.push(`auth: {htpasswd: {realm: levitate-test, path: ${join(dir, "htpasswd")}}}`);
     }
     await writeFile(join(dir, "config.yml"), lines.join("\n") + "\n");
-    const binary = options.binary ?? "docker-registry";
+    const binary = options.binary ?? REGISTRY_BINARY;
     const child = execa(binary, ["serve", join(dir, "config.yml")], { reject: false, stdin: "ignore", all: true });
     const url = `http://127.0.0.1:${port}`;
     if (await waitReady(url, child)) {
@@ -83,7 +88,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Star
     }
     child.kill("SIGKILL");
     const result = await child;
-    lastError = (result as { code?: string }).code === "ENOENT" ? `${binary} is not installed (apt-get install docker-registry)` : String(result.all ?? result.message);
+    lastError = (result as { code?: string }).code === "ENOENT" ? notInstalled(binary) : String(result.all ?? result.message);
   }
   await rm(dir, { recursive: true, force: true });
   throw new Error(`docker-registry did not start: ${lastError}`);

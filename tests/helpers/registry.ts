@@ -1,5 +1,4 @@
 // A real OCI registry for tests: Debian's docker-registry (distribution 2.8) on 127.0.0.1, temporary storage, optional htpasswd.
-import { execa } from "execa";
 import { startRegistry as start } from "../../orchestrator/bench/local-registry.js";
 import type { StartedRegistry } from "../../orchestrator/bench/local-registry.js";
 
@@ -10,12 +9,6 @@ export type { StartedRegistry } from "../../orchestrator/bench/local-registry.js
 export const REGISTRY_USER = "levitate";
 export const REGISTRY_PASSWORD = "cache-test-password";
 const HTPASSWD_LINE = `${REGISTRY_USER}:$2y$05$raoykeCzzjnUSoakHkujiuI08lmW02SwlDUS6vNCk.iKwz2AMAQeK`;
-
-/** Is the docker-registry binary installed (`apt-get install docker-registry`)? */
-export async function registryInstalled(binary = "docker-registry"): Promise<boolean> {
-  const probe = await execa(binary, ["--version"], { reject: false });
-  return probe.exitCode === 0;
-}
 
 export function startRegistry(options: { htpasswd?: boolean; binary?: string } = {}): Promise<StartedRegistry> {
   return start({
