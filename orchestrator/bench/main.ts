@@ -199,6 +199,22 @@ export async function runBench(argv: readonly string[]): Promise<number> {
     const isoArtifacts = await lastArtifacts();
     const directIso = await repeat(runs, () => direct(isoStage, isoArtifacts, project.volumePrefix, true));
     record(["edit config/files/etc/motd -> new ISO (initramfs + iso)", formatStats(edit, seconds), `${formatRatio(edit, directIso, "plain docker iso stage", seconds)}; target < 1 s`]);
+    // The same edit with no warm iso container (config build.keep_warm 0): a new container each build.
+    const configText = await readFile(configPath, "utf8");
+    if (/^build:/m.test(configText)) {
+      record(["edit -> new ISO, build.keep_warm 0", "-", "not measured: the config has its own build: section"]);
+    } else {
+      await writeFile(configPath, `${configText}\nbuild:\n  keep_warm: 0\n`);
+      try {
+        const coldEdit = await repeat(runs, async (run) => {
+          await appendFile(join(project.dir, "config", "files", "etc", "motd"), `bench edit ${Date.now()} one-shot ${run}\n`);
+          return (await cli(["build"])).ms;
+        });
+        record(["edit -> new ISO, build.keep_warm 0 (a new iso container each build)", formatStats(coldEdit, seconds), `the warm container saves ${seconds(coldEdit.median - edit.median)}`]);
+      } finally {
+        await writeFile(configPath, configText);
+      }
+    }
     if (process.env.NODE_EXTRA_CA_CERTS !== undefined) {
       const bareEdit = await repeat(runs, async (run) => {
         await appendFile(join(project.dir, "config", "files", "etc", "motd"), `bench edit ${Date.now()} bare ${run}\n`);
@@ -263,7 +279,9 @@ export async function runBench(argv: readonly string[]): Promise<number> {
   } finally {
     // Containers of the plain docker runs that an interrupt left (each run removes its own otherwise); then the volumes.
     const left = await execa("docker", ["ps", "-aq", "--filter", `label=${BENCH_LABEL}`], { reject: false });
-    const ids = String(left.stdout).split("\n").filter((id) => id !== "");
+    // And the project's warm iso container, which its builds leave running for the next one.
+    const warmLeft = await execa("docker", ["ps", "-aq", "--filter", `label=levitate-docker.role=warm`, "--filter", `name=${project.volumePrefix}-`], { reject: false });
+    const ids = [...String(left.stdout).split("\n"), ...String(warmLeft.stdout).split("\n")].filter((id) => id !== "");
     if (ids.length > 0) await execa("docker", ["rm", "-f", ...ids], { reject: false });
     const volumes = warm ? { stdout: "" } : await execa("docker", ["volume", "ls", "-q", "--filter", `name=${project.volumePrefix}`], { reject: false });
     const names = String(volumes.stdout).split("\n").filter((n) => n.startsWith(project.volumePrefix));

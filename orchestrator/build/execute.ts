@@ -103,9 +103,19 @@ export async function executePlan(options: ExecuteOptions): Promise<StageOutcome
   async function prepareContainer(stage: PlannedStage): Promise<PreparedContainer | null> {
     await ensureToolchain(stage.name);
     const client = (await getEngine()).containers;
-    if (client.prepare === undefined) return null;
     const { stageSpec } = await import("./run-container-stage.js");
-    return client.prepare(stageSpec(specOptions(stage)));
+    const spec = stageSpec(specOptions(stage));
+    if (keepsWarm(stage) && client.warm !== undefined) return client.warm(spec, { idleSeconds: config.build.keepWarm });
+    if (client.prepare === undefined) return null;
+    return client.prepare(spec);
+  }
+
+  /**
+   * The iso stage runs in a container kept warm for the next build (config build.keep_warm): edit ->
+   * ISO then costs an exec, not a container's start and removal.
+   */
+  function keepsWarm(stage: PlannedStage): boolean {
+    return stage.invocation.keepWarm && config.build.keepWarm > 0;
   }
 
   /** What decides a stage's container (the same whether it is prepared ahead or created at run time). */
@@ -215,6 +225,12 @@ export async function executePlan(options: ExecuteOptions): Promise<StageOutcome
       if (sourcePath === undefined) throw new Error(`source ${invocation.source?.name} of stage ${stage.name} was not gathered before the build`);
       await ensureToolchain(stage.name);
       // A prepared container stays listed until it has run: the build's end removes it otherwise.
+      // So does a warm one got only now (the stage ran without a host stage before it).
+      if (!prepared.has(stage.name) && keepsWarm(stage) && (await getEngine()).containers.warm !== undefined) {
+        const warm = prepareContainer(stage);
+        warm.catch(() => undefined);
+        prepared.set(stage.name, warm);
+      }
       const early = prepared.get(stage.name);
       const ready = early === undefined ? null : await early;
       const opts = {

@@ -57,7 +57,7 @@ export function buildResolvedConfig(
     cache: { ...document.cache },
     mirrorSites: [...origin.mirrorSites],
     vm: { ...document.vm },
-    build: { ...document.build },
+    build: { memory: document.build.memory, pids: document.build.pids, parallel: document.build.parallel, keepWarm: document.build.keep_warm },
   });
 }
 

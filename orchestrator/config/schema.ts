@@ -122,6 +122,15 @@ export const configSchema = z.strictObject({
         .max(8, "expected at most 8 stages")
         .default(2)
         .meta({ description: "Most stages running at once, each as soon as the stages it needs are built (1: one after another). Each gets the build's make jobs and its own memory limit." }),
+      keep_warm: z
+        .int("expected a whole number of seconds from 0 to 86400")
+        .min(0, "expected 0 (off) or more seconds")
+        .max(86400, "expected at most 86400 seconds (a day)")
+        .default(300)
+        .meta({
+          description:
+            "Seconds the iso stage's container stays running after a build, for the next build to run the stage in it instead of starting a new container (0: a new container every build, none left running).",
+        }),
     })
     .prefault({}),
   /** Offline mirror directory (files by name), searched before downloading. */

@@ -86,5 +86,7 @@ export interface ResolvedConfig {
     readonly pids: number;
     /** Most stages running at once (`--parallel`). */
     readonly parallel: number;
+    /** Seconds a warm stage container (the iso stage's) stays up for the next build; 0: none. */
+    readonly keepWarm: number;
   };
 }

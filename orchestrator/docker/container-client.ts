@@ -5,6 +5,7 @@ import { cancelledBeforeStart, engineLoss, launch, runToEnd } from "./container-
 import type { Launched } from "./container-run.js";
 import { attachStreams, logStream } from "./container-streams.js";
 import { giveVolumesTo } from "./volume-owner.js";
+import { warmContainer } from "./warm-container.js";
 import { idempotent, orNullIfMissing } from "./docker-errors.js";
 import type { Connect } from "./dockerode-util.js";
 import { labelFilter } from "./labels.js";
@@ -13,7 +14,7 @@ import type { ContainerClient, ContainerState, ContainerSummary, VolumeClient } 
 /** `endpoint` names the engine in what a run reports when the engine goes away under it. */
 export function containerClient(connect: Connect, runId: string, volumes: VolumeClient, endpoint: string): ContainerClient {
   const get = async (nameOrId: string) => (await connect()).getContainer(nameOrId);
-  return {
+  const client: ContainerClient = {
     async run(spec, options = {}) {
       if (options.signal?.aborted) return cancelledBeforeStart(options.signal);
       const startedAt = Date.now();
@@ -61,6 +62,9 @@ export function containerClient(connect: Connect, runId: string, volumes: Volume
           await Promise.all([remove(), handed.removed]);
         },
       };
+    },
+    async warm(spec, options) {
+      return warmContainer(await connect(), runId, volumes, spec, { idleSeconds: options.idleSeconds, endpoint, runOnce: (runOptions) => client.run(spec, runOptions) });
     },
     async start(spec, options = {}) {
       const docker = await connect();
@@ -129,4 +133,5 @@ export function containerClient(connect: Connect, runId: string, volumes: Volume
       return (await (await get(nameOrId)).getArchive({ path })) as unknown as Readable;
     },
   };
+  return client;
 }

@@ -196,7 +196,7 @@ function signalOfStatus(status: number | null): NodeJS.Signals | null {
  * read is the error it settles with; stdin is closed then too, so the command sees a cut-off archive
  * and fails instead of waiting for more.
  */
-function feedStdin(stream: Duplex, files: readonly InputFile[], onSent?: () => void): { readonly done: Promise<Error | null>; stop(): void } {
+export function feedStdin(stream: Duplex, files: readonly InputFile[], onSent?: () => void): { readonly done: Promise<Error | null>; stop(): void } {
   const tar = packInputs(files);
   let settle: (error: Error | null, abandon?: boolean) => void = () => undefined;
   const done = new Promise<Error | null>((resolve) => {
@@ -222,7 +222,7 @@ function feedStdin(stream: Duplex, files: readonly InputFile[], onSent?: () => v
 }
 
 /** Splits the attached stream; stdout goes to `collector` when there is one (which the caller ends). */
-function demux(stream: NodeJS.ReadWriteStream, onOutput: RunOptions["onOutput"], collector: PassThrough | null): Promise<void> {
+export function demux(stream: NodeJS.ReadWriteStream, onOutput: RunOptions["onOutput"], collector: PassThrough | null): Promise<void> {
   const stdout = collector ?? new PassThrough();
   const stderr = new PassThrough();
   if (collector === null) stdout.on("data", (chunk: Buffer) => onOutput?.(chunk, "stdout"));

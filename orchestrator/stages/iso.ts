@@ -10,6 +10,8 @@ export const isoStage: StageDefinition = {
   published: ["levitate.iso"],
   // It assembles from /in into /tmp and /out: no tree to keep, so no cache volumes and no lease to take.
   buildTree: false,
+  // It runs after every edit under config/files: its container stays up for the next build.
+  keepWarm: true,
   invoke: (config) => ({
     needs: ["linux", "initramfs", "grub"],
     files: [

@@ -36,6 +36,11 @@ export interface StageInvocation {
    * under a lease); false: it starts from nothing each time, so it mounts no cache volume and needs no lease.
    */
   readonly buildTree: boolean;
+  /**
+   * Its container stays up after the build for the next one to run it in by exec (config
+   * build.keep_warm): a stage without a build tree that runs after every edit (the iso stage).
+   */
+  readonly keepWarm: boolean;
 }
 
 /** What a stage module declares; `invoke` fills in the per-config parts. */
@@ -50,6 +55,8 @@ export interface StageDefinition {
   readonly flavours?: readonly Flavour[];
   /** A container stage keeps a build tree between runs (default); false: see StageInvocation.buildTree. */
   readonly buildTree?: boolean;
+  /** See StageInvocation.keepWarm (default false); only for a stage without a build tree. */
+  readonly keepWarm?: boolean;
   /**
    * Roughly how long a cold run takes on a 2-core machine, in seconds. Until this machine has timed
    * the stage (timings.json), it decides which of the stages ready together starts first (see

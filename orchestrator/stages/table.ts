@@ -40,6 +40,9 @@ function invoke(definition: StageDefinition, config: ResolvedConfig, flavour: Fl
   if (definition.buildTree === false && source !== null) {
     throw new Error(`stage ${definition.name} has a source but no build tree: sources live in the tree's volumes`);
   }
+  if (definition.keepWarm === true && (!container || definition.buildTree !== false)) {
+    throw new Error(`stage ${definition.name} is kept warm but has a build tree (or runs on the host): a warm container mounts no volume`);
+  }
   const script = { role: "script", path: "stage.sh", hostPath: `${scriptRoot}/${STAGE_SCRIPT_DIR}/${definition.name}.sh`, mode: 0o755 };
   return {
     name: definition.name,
@@ -53,6 +56,7 @@ function invoke(definition: StageDefinition, config: ResolvedConfig, flavour: Fl
     outputs: definition.outputs,
     published: definition.published ?? [],
     buildTree: container && definition.buildTree !== false,
+    keepWarm: definition.keepWarm === true,
   };
 }
 

@@ -60,7 +60,7 @@ export function configFixture(overrides: ConfigOverrides = {}): ResolvedConfig {
     cache: { registry: null, push: false },
     mirrorSites: [],
     vm: { memory: "256M", cpus: 1 },
-    build: { memory: "4G", pids: 4096, parallel: 2 },
+    build: { memory: "4G", pids: 4096, parallel: 2, keepWarm: 300 },
   };
   return { ...base, ...overrides };
 }

@@ -45,6 +45,8 @@ export class FakeEngine implements Engine {
   readonly removed: string[] = [];
   /** Names of the containers made ahead (containers.prepare), in order; they run through containers.run. */
   readonly prepared: string[] = [];
+  /** containers.warm calls (name of the spec and idleSeconds), in order, when `offerWarm` is set; they run through containers.run. */
+  readonly warmed: { name: string; idleSeconds: number }[] = [];
   infoCalls = 0;
   script: RunScript = async () => runResult(0);
   readonly images: ImageClient;
@@ -72,10 +74,14 @@ export class FakeEngine implements Engine {
 
   async reapOrphans(): Promise<void> {}
 
-  constructor(private readonly engineId = "ENGINE-1") {
+  /** `offerWarm`: the containers client has `warm` (a real engine's does; without it the build uses `prepare`). */
+  constructor(
+    private readonly engineId = "ENGINE-1",
+    options: { readonly offerWarm?: boolean } = {},
+  ) {
     this.images = this.imageClient();
     this.volumes = this.volumeClient();
-    this.containers = this.containerClient();
+    this.containers = this.containerClient(options.offerWarm === true);
   }
 
   async info(): Promise<EngineInfo> {
@@ -132,7 +138,7 @@ export class FakeEngine implements Engine {
     };
   }
 
-  private containerClient(): ContainerClient {
+  private containerClient(offerWarm: boolean): ContainerClient {
     const find = (nameOrId: string) => [...this.created.values()].find((c) => c.name === nameOrId || c.id === nameOrId);
     return {
       run: async (spec, options = {}) => {
@@ -156,6 +162,14 @@ export class FakeEngine implements Engine {
           },
         };
       },
+      ...(offerWarm
+        ? {
+            warm: async (spec: ContainerSpec, warmOptions: { readonly idleSeconds: number }) => {
+              this.warmed.push({ name: spec.name ?? "warm", idleSeconds: warmOptions.idleSeconds });
+              return { run: async (options: RunOptions = {}) => this.containers.run(spec, options), discard: async () => undefined };
+            },
+          }
+        : {}),
       start: async (spec) => {
         const name = spec.name ?? `c${this.created.size}`;
         if (this.created.has(name)) throw new Error(`a container named ${name} already exists`);

@@ -2,7 +2,7 @@
 import { execa } from "execa";
 import type { ResultPromise } from "execa";
 import { createHash } from "node:crypto";
-import { cp, readdir, readFile, rm } from "node:fs/promises";
+import { appendFile, cp, readdir, readFile, rm } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { BIN, REPO } from "../../helpers/cli.js";
@@ -34,6 +34,9 @@ const sharedCache = process.env.LEVITATE_FAULTS_SEED_CACHE ?? process.env.LEVITA
  */
 export async function makeFaultProject(): Promise<FaultProject> {
   const project = await copyProject("faults");
+  // The cases watch one-shot stage containers come and go: no iso container is kept warm between
+  // builds here (tests/integration/docker/warm.test.ts covers those).
+  await appendFile(project.configFile, "\nbuild:\n  keep_warm: 0\n");
   const prefix = `lvfault-${process.pid.toString(36)}`;
   const linux = join(sharedCache, "artifacts", "linux");
   if (existsSync(linux)) {

@@ -15,6 +15,7 @@ import { chooseAccelerator } from "../../../orchestrator/vm/accel.js";
 import { createDisk, removeDisk } from "../../../orchestrator/vm/disks.js";
 import { startVm } from "../../../orchestrator/vm/vm.js";
 import { copyProject } from "../../helpers/project-copy.js";
+import { BASE_IMAGE } from "../../helpers/engine.js";
 import { runnerImage } from "../vm/vm-fixtures.js";
 
 interface Seen {
@@ -77,7 +78,7 @@ function violations(c: Seen): string[] {
   const badDevices = c.devices.filter((d) => !(kvmOk && d === "/dev/kvm"));
   if (badDevices.length > 0) wrong.push(`devices ${badDevices.join(", ")}`);
   if (c.binds.length > 0) wrong.push(`bind mounts ${c.binds.join(", ")} (the Docker socket or any host path)`);
-  if (c.role === "stage") {
+  if (c.role === "stage" || c.role === "warm") {
     if (c.user !== "nobody") wrong.push(`stage runs as ${c.user}, expected nobody`);
     if (!c.readOnlyRootfs) wrong.push("stage root filesystem is writable");
   }
@@ -143,8 +144,24 @@ describe("privileges of every container the tool creates", () => {
     await createDisk({ engine, runnerImage: image, name: disk, size: "16M" });
     await removeDisk({ engine, runnerImage: image, name: disk });
 
+    // A warm container (the iso stage's, kept for the next build), with a stage's spec; it exits within 2 s once idle.
+    const warm = await engine.containers.warm!(
+      {
+        image: BASE_IMAGE,
+        cmd: ["sh", "-c", "tar -C /in -xf - && true"],
+        network: "none",
+        user: "nobody",
+        readOnlyRootfs: true,
+        stdinOnce: true,
+        tmpfs: { "/tmp": "rw,size=16m,mode=1777", "/in": "rw,size=16m,uid=65534,gid=65534" },
+        labels: { "levitate-docker.role": "stage", "levitate-docker.stage": "privileges-warm", "levitate-docker.test": prefix },
+      },
+      { idleSeconds: 2 },
+    );
+    expect((await warm.run({})).exitCode).toBe(0);
+
     const roles = new Set(seen.map((c) => c.role));
-    for (const role of ["stage", "prepare", "lease", "vm", "vm-tool"]) expect(roles, `a ${role} container was created`).toContain(role);
+    for (const role of ["stage", "prepare", "lease", "vm", "vm-tool", "warm"]) expect(roles, `a ${role} container was created`).toContain(role);
     const wrong = seen.flatMap((c) => violations(c).map((v) => `${c.role} ${c.name}: ${v}`));
     expect(wrong).toEqual([]);
   });

@@ -1,6 +1,6 @@
 // build -> execute -> publish with the fake engine: what runs, what is cached, what a failure says, what out/ gets.
 import { existsSync } from "node:fs";
-import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { build } from "../../../orchestrator/build/build.js";
@@ -110,6 +110,32 @@ describe("build (fake engine)", () => {
     expect(engine.prepared).toHaveLength(1);
     expect(engine.prepared[0]).toBe(engine.runs.at(-1)?.name);
     expect(engine.prepared[0]).toMatch(/-stage-iso-/);
+  });
+
+  it("runs the iso stage in a warm container when the engine offers one (config build.keep_warm), and no other stage", async () => {
+    engine = new FakeEngine("ENGINE-1", { offerWarm: true });
+    engine.script = stageContainers();
+    await build(options());
+    // A cold build: grub (no build tree either) is made ahead or run as usual; only iso is warm.
+    expect(engine.warmed.map((w) => w.name)).toEqual([expect.stringMatching(/-stage-iso-/)]);
+    expect(engine.warmed[0]?.idleSeconds).toBe(300);
+    await writeFile(join(project.dir, "config", "files", "etc", "motd"), "edited\n");
+    const result = await build(options());
+    expect(result.outcomes.filter((o) => o.action === "run").map((o) => o.name)).toEqual(["initramfs", "iso"]);
+    expect(engine.warmed).toHaveLength(2);
+    expect(engine.prepared).toEqual([]);
+    expect(await readFile(join(project.out, "levitate.iso"), "utf8")).toBe("iso TESTOS console=ttyS0\n");
+  });
+
+  it("with build.keep_warm 0 keeps no container warm: the iso container is made ahead and removed", async () => {
+    engine = new FakeEngine("ENGINE-1", { offerWarm: true });
+    engine.script = stageContainers();
+    await appendFile(join(project.dir, "config", "levitate.yaml"), "\nbuild:\n  keep_warm: 0\n");
+    await build(options());
+    await writeFile(join(project.dir, "config", "files", "etc", "motd"), "edited\n");
+    await build(options());
+    expect(engine.warmed).toEqual([]);
+    expect(engine.prepared).toEqual([expect.stringMatching(/-stage-iso-/)]);
   });
 
   it("removes the container it made ahead when the stage before it fails", async () => {
