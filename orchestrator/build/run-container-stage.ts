@@ -77,6 +77,9 @@ export const STAGE_TMPFS = {
   "/out": `rw,nosuid,nodev,noexec,size=1g,mode=0755,uid=${STAGE_UID},gid=${STAGE_UID}`,
 } as const;
 
+/** The project (its volume prefix) a stage container builds for. */
+export const LABEL_PROJECT = "levitate-docker.project";
+
 /** The build tree volume of a stage: per toolchain, so a new compiler never reuses old objects. */
 export function workVolumeName(prefix: string, stage: StageName, toolchainKey: string): string {
   return `${prefix}-work-${stage}-${toolchainKey.slice(0, 12)}`;
@@ -134,6 +137,8 @@ export function stageSpec(options: Omit<RunContainerStageOptions, "engine" | "lo
       "levitate-docker.role": "stage",
       "levitate-docker.stage": invocation.name,
       "levitate-docker.key": options.key,
+      // Whose it is: also what keeps two projects' warm iso containers apart (see warm-container.ts).
+      [LABEL_PROJECT]: options.volumePrefix,
       ...(work === null ? {} : { [LABEL_WORK_VOLUME]: work }),
     },
   };

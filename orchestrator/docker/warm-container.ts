@@ -125,7 +125,8 @@ export async function warmContainer(docker: Docker, runId: string, volumes: Volu
   } else {
     const warmSpec: ContainerSpec = {
       ...spec,
-      name: `${spec.name ?? "levitate"}-warm-${randomBytes(2).toString("hex")}`.replace(/-stage-/, "-"),
+      // levitate-stage-iso-1a2b3c4d (a one-shot run's name) -> levitate-iso-warm-1a2b
+      name: `${(spec.name ?? "levitate").replace(/-stage-/, "-").replace(/-[0-9a-f]{8}$/, "")}-warm-${randomBytes(2).toString("hex")}`,
       cmd: idleCommand(options.idleSeconds),
       env: {},
       stdinOnce: false,

@@ -36,6 +36,8 @@ describe("warmKey", () => {
       { ...spec, memoryBytes: 1024 ** 3 },
       { ...spec, pidsLimit: 64 },
       { ...spec, labels: { ...spec.labels, "levitate-docker.stage": "grub" } },
+      // Another project (its volume prefix): its own warm container.
+      { ...spec, labels: { ...spec.labels, "levitate-docker.project": "other" } },
     ]) {
       expect(warmKey(changed, 300)).not.toBe(base);
     }
