@@ -27,23 +27,30 @@ interface Header {
   readonly rdevMinor: number;
 }
 
-function hex8(value: number): string {
-  return value.toString(16).toUpperCase().padStart(8, "0");
-}
-
 function padding(length: number): number {
   return (4 - (length % 4)) % 4;
 }
 
-/** Header + NUL-terminated name, padded to 4 bytes (the header is 110 bytes long). */
-function headerBytes(name: string, header: Header): Buffer {
-  const nameBytes = Buffer.from(`${name}\0`, "utf8");
-  const fields = [
-    header.ino, header.mode, 0, 0, header.nlink, header.mtime, header.size,
-    0, 0, header.rdevMajor, header.rdevMinor, nameBytes.length, 0,
-  ];
-  const text = `070701${fields.map(hex8).join("")}`;
-  return Buffer.concat([Buffer.from(text, "ascii"), nameBytes, Buffer.alloc(padding(text.length + nameBytes.length))]);
+/** The header's 13 fields after the magic, in order. */
+function headerFields(header: Header, nameBytes: number): number[] {
+  return [header.ino, header.mode, 0, 0, header.nlink, header.mtime, header.size, 0, 0, header.rdevMajor, header.rdevMinor, nameBytes, 0];
+}
+
+const MAGIC = "070701";
+/** The magic and 13 fields of 8 hex digits. */
+const HEADER_BYTES = MAGIC.length + 13 * 8;
+const HEX = "0123456789ABCDEF";
+
+/** Header + NUL-terminated name, padded to 4 bytes, written into `out` at `at`; returns where it ends. */
+function writeHeader(out: Buffer, at: number, name: Buffer, header: Header): number {
+  out.write(MAGIC, at, "latin1");
+  let offset = at + MAGIC.length;
+  for (const field of headerFields(header, name.length + 1)) {
+    for (let shift = 28; shift >= 0; shift -= 4) out[offset++] = HEX.charCodeAt((field >>> shift) & 0xf);
+  }
+  name.copy(out, offset);
+  // The NUL after the name and the padding are the zeroes `out` was allocated with.
+  return offset + name.length + 1 + padding(HEADER_BYTES + name.length + 1);
 }
 
 function checkMtime(mtime: number): number {
@@ -126,7 +133,16 @@ export function writeCpio(manifest: Manifest, options: CpioOptions = {}): Buffer
     dataCarrier.set(key, entry.path);
   }
 
-  const chunks: Buffer[] = [];
+  // Two passes, one allocation: every header, name and data block is written in place (the archive
+  // of an OpenRC image has over a thousand entries; concatenating their pieces cost more than this).
+  const records: { name: Buffer; header: Header; data: Uint8Array }[] = [];
+  let total = 0;
+  const add = (path: string, header: Header, data: Uint8Array) => {
+    if (header.size > MAX_FIELD) throw new UserError(`/${path} is ${header.size} bytes: a newc archive holds files of at most ${MAX_FIELD} bytes`);
+    const name = Buffer.from(path, "utf8");
+    records.push({ name, header, data });
+    total += HEADER_BYTES + name.length + 1 + padding(HEADER_BYTES + name.length + 1) + data.byteLength + padding(data.byteLength);
+  };
   for (const entry of entries) {
     const key = inodeKey(entry);
     const common = { ino: inodes.get(key) ?? 0, mtime, nlink: nlinks.get(key) ?? 1, rdevMajor: 0, rdevMinor: 0 };
@@ -154,9 +170,15 @@ export function writeCpio(manifest: Manifest, options: CpioOptions = {}): Buffer
         common.rdevMinor = entry.minor;
         break;
     }
-    chunks.push(headerBytes(entry.path, { ...common, mode, size: data.byteLength }));
-    chunks.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength), Buffer.alloc(padding(data.byteLength)));
+    add(entry.path, { ...common, mode, size: data.byteLength }, data);
   }
-  chunks.push(headerBytes(TRAILER, { ino: 0, mode: 0, nlink: 1, mtime: 0, size: 0, rdevMajor: 0, rdevMinor: 0 }));
-  return Buffer.concat(chunks);
+  add(TRAILER, { ino: 0, mode: 0, nlink: 1, mtime: 0, size: 0, rdevMajor: 0, rdevMinor: 0 }, new Uint8Array(0));
+  const out = Buffer.alloc(total);
+  let at = 0;
+  for (const { name, header, data } of records) {
+    at = writeHeader(out, at, name, header);
+    out.set(data, at);
+    at += data.byteLength + padding(data.byteLength);
+  }
+  return out;
 }
