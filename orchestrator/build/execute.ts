@@ -103,9 +103,11 @@ export async function executePlan(options: ExecuteOptions): Promise<StageOutcome
   async function prepareContainer(stage: PlannedStage): Promise<PreparedContainer | null> {
     await ensureToolchain(stage.name);
     const client = (await getEngine()).containers;
-    const { stageSpec } = await import("./run-container-stage.js");
+    const { stageSpec, stdinFilesAvailable } = await import("./run-container-stage.js");
     const spec = stageSpec(specOptions(stage));
-    if (keepsWarm(stage) && client.warm !== undefined) return client.warm(spec, { idleSeconds: config.build.keepWarm });
+    if (keepsWarm(stage) && client.warm !== undefined) {
+      return client.warm(spec, { idleSeconds: config.build.keepWarm, early: stdinFilesAvailable(stage.invocation, artifacts) });
+    }
     if (client.prepare === undefined) return null;
     return client.prepare(spec);
   }

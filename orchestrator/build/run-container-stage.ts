@@ -144,6 +144,15 @@ export function stageSpec(options: Omit<RunContainerStageOptions, "engine" | "lo
   };
 }
 
+/**
+ * The stage's stdin files that exist now: its script, its host files, and the files of the needed
+ * stages whose artifacts are in `artifacts` (built or found intact in this build, so their files no
+ * longer change). What a warm container can be sent before the stage's last input is made.
+ */
+export function stdinFilesAvailable(invocation: StageInvocation, artifacts: ReadonlyMap<StageName, string>): InputFile[] {
+  return invocation.files.filter((file) => !("fromStage" in file) || artifacts.has(file.fromStage)).map((file) => inFile(file, artifacts));
+}
+
 function inFile(file: StageInvocation["files"][number], artifacts: ReadonlyMap<StageName, string>): InputFile {
   if ("tree" in file) throw new Error(`a container stage cannot take a directory (${file.role}); list its files`);
   if ("fromStage" in file) {

@@ -64,7 +64,12 @@ export function containerClient(connect: Connect, runId: string, volumes: Volume
       };
     },
     async warm(spec, options) {
-      return warmContainer(await connect(), runId, volumes, spec, { idleSeconds: options.idleSeconds, endpoint, runOnce: (runOptions) => client.run(spec, runOptions) });
+      return warmContainer(await connect(), runId, volumes, spec, {
+        idleSeconds: options.idleSeconds,
+        endpoint,
+        runOnce: (runOptions) => client.run(spec, runOptions),
+        ...(options.early === undefined ? {} : { early: options.early }),
+      });
     },
     async start(spec, options = {}) {
       const docker = await connect();

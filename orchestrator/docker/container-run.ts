@@ -189,15 +189,15 @@ function signalOfStatus(status: number | null): NodeJS.Signals | null {
 }
 
 /**
- * Writes `files` as one tar to the attached stdin, then half-closes it: with StdinOnce that is the
+ * Writes `files` as one tar (or a tar being written) to the attached stdin, then half-closes it: with StdinOnce that is the
  * command's end of input. `done` settles once the tar is written, the stream has closed, or `stop`
  * is called (the command has ended and its output has arrived: a command that exited without reading
  * all of it leaves the rest stuck in the socket, so the stream is destroyed). A file that cannot be
  * read is the error it settles with; stdin is closed then too, so the command sees a cut-off archive
  * and fails instead of waiting for more.
  */
-export function feedStdin(stream: Duplex, files: readonly InputFile[], onSent?: () => void): { readonly done: Promise<Error | null>; stop(): void } {
-  const tar = packInputs(files);
+export function feedStdin(stream: Duplex, files: readonly InputFile[] | Readable, onSent?: () => void): { readonly done: Promise<Error | null>; stop(): void } {
+  const tar = Array.isArray(files) ? packInputs(files) : (files as Readable);
   let settle: (error: Error | null, abandon?: boolean) => void = () => undefined;
   const done = new Promise<Error | null>((resolve) => {
     let settled = false;

@@ -6,12 +6,24 @@ import { Readable } from "node:stream";
 import { pack } from "tar-stream";
 import type { InputFile } from "./types.js";
 
-/** Entries are written under `prefix` (no leading slash), in the given order, with mtime 0. */
-export function packInputs(files: readonly InputFile[], prefix = ""): Readable {
+/** A tar being written: entries added in order, then finished; `stream` is the archive's bytes. */
+export interface TarWriter {
+  readonly stream: Readable;
+  /** Appends the files' entries (after those of earlier calls; wait for one call before the next). */
+  add(files: readonly InputFile[]): Promise<void>;
+  /** Writes the end of the archive; `stream` ends once it has been read. */
+  finish(): void;
+  /** Ends `stream` with this error. */
+  fail(error: Error): void;
+}
+
+/** Entries are written under `prefix` (no leading slash), with mtime 0. */
+export function tarWriter(prefix = ""): TarWriter {
   const archive = pack();
   const base = prefix.replace(/^\/+/, "").replace(/\/+$/, "");
-  void (async () => {
-    try {
+  return {
+    stream: Readable.from(archive),
+    async add(files) {
       for (const file of files) {
         const name = base === "" ? file.path : `${base}/${file.path}`;
         if (file.hostPath !== undefined) {
@@ -28,10 +40,18 @@ export function packInputs(files: readonly InputFile[], prefix = ""): Readable {
           );
         }
       }
-      archive.finalize();
-    } catch (error) {
-      archive.destroy(error as Error);
-    }
-  })();
-  return Readable.from(archive);
+    },
+    finish: () => archive.finalize(),
+    fail: (error) => archive.destroy(error),
+  };
+}
+
+/** Entries are written under `prefix` (no leading slash), in the given order, with mtime 0. */
+export function packInputs(files: readonly InputFile[], prefix = ""): Readable {
+  const writer = tarWriter(prefix);
+  writer.add(files).then(
+    () => writer.finish(),
+    (error: unknown) => writer.fail(error as Error),
+  );
+  return writer.stream;
 }

@@ -259,9 +259,10 @@ export interface ContainerClient {
    * Like `prepare`, but the container stays up after its run for the next command to find (see
    * warm-container.ts): found running when an earlier run left one for this spec, else created and
    * started. Its runs are execs; it exits, and is removed, once idle for `idleSeconds`. For specs
-   * without volumes whose command reads its inputs from stdin. Optional: without it, `prepare`.
+   * without volumes whose command reads its inputs from stdin. `early`: stdin files that exist
+   * already and will be the run's, sent as soon as its exec starts. Optional: without it, `prepare`.
    */
-  warm?(spec: ContainerSpec, options: { readonly idleSeconds: number }): Promise<PreparedContainer>;
+  warm?(spec: ContainerSpec, options: { readonly idleSeconds: number; readonly early?: readonly InputFile[] }): Promise<PreparedContainer>;
   /** Start a long-lived container (a VM) and return its id; it is not removed on exit. */
   start(spec: ContainerSpec, options?: Pick<RunOptions, "inputs">): Promise<string>;
   attach(nameOrId: string): Promise<AttachedStreams>;

@@ -7,7 +7,9 @@ import { cancelReasonOf } from "../errors/errors.js";
 import { createContainer } from "./container-create.js";
 import { demux, engineLoss, feedStdin } from "./container-run.js";
 import { labelFilter } from "./labels.js";
-import type { ContainerSpec, PreparedContainer, RunOptions, RunResult, VolumeClient } from "./types.js";
+import { tarWriter } from "./tar-inputs.js";
+import type { TarWriter } from "./tar-inputs.js";
+import type { ContainerSpec, InputFile, PreparedContainer, RunOptions, RunResult, VolumeClient } from "./types.js";
 import { LABEL_ROLE, LABEL_TOOL } from "./types.js";
 
 /*
@@ -108,6 +110,12 @@ export interface WarmOptions {
   readonly endpoint: string;
   /** A one-shot run of the spec: what a run falls back to when the warm container is busy or gone. */
   readonly runOnce: (options: RunOptions) => Promise<RunResult>;
+  /**
+   * Stdin files that exist already and will be the run's (same path, same host file): sent as soon
+   * as the exec has started, so the container unpacks them while the build still makes the others.
+   * A run whose stdinFiles do not include them all runs in a one-shot container instead.
+   */
+  readonly early?: readonly InputFile[];
 }
 
 /**
@@ -144,7 +152,8 @@ export async function warmContainer(docker: Docker, runId: string, volumes: Volu
     }
   }
   // The exec starts now, while the build still makes the inputs: its process waits on its stdin.
-  const launched = launchExec(container, spec);
+  const early = options.early ?? [];
+  const launched = launchExec(container, spec, early);
   let used = false;
   return {
     run: async (runOptions = {}) => {
@@ -158,7 +167,9 @@ export async function warmContainer(docker: Docker, runId: string, volumes: Volu
     discard: async () => {
       if (used) return;
       used = true;
-      (await launched)?.stream.destroy();
+      const exec = await launched;
+      exec?.feed.stop();
+      exec?.writer.fail(new Error("the run this exec was started for did not come"));
     },
   };
 }
@@ -166,10 +177,18 @@ export async function warmContainer(docker: Docker, runId: string, volumes: Volu
 interface LaunchedExec {
   readonly exec: Docker.Exec;
   readonly stream: Duplex;
+  /** The tar on the exec's stdin: the early files first, the run's others once it comes. */
+  readonly writer: TarWriter;
+  readonly feed: { readonly done: Promise<Error | null>; stop(): void };
+  readonly early: readonly InputFile[];
+  /** Settles once the early files are in the tar: with the error that stopped that, or null. */
+  readonly earlyAdded: Promise<Error | null>;
+  /** What to call once the whole tar has been sent (the run's onStdinSent). */
+  readonly sent: { hook?: () => void };
 }
 
 /** The spec's command, behind the lock, started by exec; null when that failed (the container stopped or went away since it was found). */
-async function launchExec(container: Docker.Container, spec: ContainerSpec): Promise<LaunchedExec | null> {
+async function launchExec(container: Docker.Container, spec: ContainerSpec, early: readonly InputFile[]): Promise<LaunchedExec | null> {
   try {
     const exec = await container.exec({
       Cmd: execCommand(spec.cmd, Object.keys(spec.tmpfs ?? {})),
@@ -181,7 +200,14 @@ async function launchExec(container: Docker.Container, spec: ContainerSpec): Pro
       AttachStderr: true,
     });
     const stream = (await exec.start({ hijack: true, stdin: true })) as unknown as Duplex;
-    return { exec, stream };
+    const writer = tarWriter();
+    const sent: { hook?: () => void } = {};
+    const feed = feedStdin(stream, writer.stream, () => sent.hook?.());
+    const earlyAdded = writer.add(early).then(
+      () => null,
+      (error: unknown) => error as Error,
+    );
+    return { exec, stream, writer, feed, early, earlyAdded, sent };
   } catch {
     return null;
   }
@@ -195,7 +221,22 @@ async function execRun(docker: Docker, container: Docker.Container, launched: La
     return { containerId: container.id, exitCode: null, signal: null, timedOut: false, cancelled: true, cancelReason: cancelReasonOf(options.signal), durationMs: 0 };
   }
   if (launched === null) return "busy";
-  const { exec, stream } = launched;
+  const { exec, stream, writer, feed } = launched;
+  const files = options.stdinFiles ?? [];
+  const same = (a: InputFile, b: InputFile) => a.path === b.path && a.hostPath === b.hostPath && a.data === b.data && a.mode === b.mode;
+  if (!launched.early.every((sentEarly) => files.some((file) => same(sentEarly, file)))) {
+    // Files it was sent are not this run's: the exec gets a cut-off archive and fails on its own.
+    feed.stop();
+    writer.fail(new Error("the early stdin files are not the run's"));
+    return "busy";
+  }
+  launched.sent.hook = options.onStdinSent;
+  void (async () => {
+    const failed = await launched.earlyAdded;
+    if (failed !== null) throw failed;
+    await writer.add(files.filter((file) => !launched.early.some((sentEarly) => sentEarly.path === file.path)));
+    writer.finish();
+  })().catch((error: unknown) => writer.fail(error as Error));
   const killed: { for: "cancel" | "timeout" | null } = { for: null };
   const kill = (why: "cancel" | "timeout") => {
     killed.for ??= why;
@@ -219,7 +260,6 @@ async function execRun(docker: Docker, container: Docker.Container, launched: La
       },
       stdout,
     );
-    const feed = feedStdin(stream, options.stdinFiles ?? [], options.onStdinSent);
     await ended;
     feed.stop();
     const unsent = await feed.done;

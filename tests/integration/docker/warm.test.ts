@@ -1,5 +1,8 @@
 // Warm containers against a real Docker engine: reused by the next run, emptied between runs, a busy one left to a one-shot container, gone when idle or cancelled.
 import { randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { createEngine } from "../../../orchestrator/docker/engine.js";
@@ -121,6 +124,56 @@ describe("warm containers", () => {
     expect(again.exitCode).toBe(0);
     expect(again.containerId).not.toBe(result.containerId);
   }, 40_000);
+
+  it("takes early stdin files as its exec starts and the run's others later; a run without them gets a one-shot container", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "warm-early-"));
+    try {
+      const early = join(dir, "early.txt");
+      await writeFile(early, "sent early\n");
+      const s = spec("early", "cat /in/early.txt /in/late.txt >&2");
+      created.push(s);
+      let log = "";
+      const prepared = await client.warm!(s, { idleSeconds: 60, early: [{ path: "early.txt", hostPath: early }] });
+      const result = await prepared.run({
+        stdinFiles: [
+          { path: "early.txt", hostPath: early },
+          { path: "late.txt", data: "sent with the run\n" },
+        ],
+        onOutput: (chunk) => (log += chunk.toString()),
+      });
+      expect(result.exitCode, log).toBe(0);
+      expect(log).toBe("sent early\nsent with the run\n");
+      const [warm] = await warmOf(s);
+      expect(result.containerId).toBe(warm?.id);
+
+      // Early files the run does not have: not this exec's run, a one-shot container does it.
+      log = "";
+      const other = join(dir, "other.txt");
+      await writeFile(other, "another file\n");
+      const mismatched = await client.warm!(s, { idleSeconds: 60, early: [{ path: "early.txt", hostPath: other }] });
+      const fallback = await mismatched.run({
+        stdinFiles: [
+          { path: "early.txt", hostPath: early },
+          { path: "late.txt", data: "sent with the run\n" },
+        ],
+        onOutput: (chunk) => (log += chunk.toString()),
+      });
+      expect(fallback.exitCode, log).toBe(0);
+      expect(log).toBe("sent early\nsent with the run\n");
+      expect(fallback.containerId).not.toBe(warm?.id);
+      // The warm container is free again for the next run.
+      let next = await (await client.warm!(s, { idleSeconds: 60 })).run({ stdinFiles: [{ path: "early.txt", data: "a\n" }, { path: "late.txt", data: "b\n" }] });
+      for (let i = 0; i < 10 && next.containerId !== warm?.id; i++) {
+        // The abandoned exec may still hold the lock for a moment (it fails on its cut-off stdin).
+        await sleep(300);
+        next = await (await client.warm!(s, { idleSeconds: 60 })).run({ stdinFiles: [{ path: "early.txt", data: "a\n" }, { path: "late.txt", data: "b\n" }] });
+      }
+      expect(next.exitCode).toBe(0);
+      expect(next.containerId).toBe(warm?.id);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 
   it("a failing command's exit status is the run's, and the container stays usable", async () => {
     const s = spec("fail", 'test "$(cat /in/n)" = ok');
