@@ -64,11 +64,15 @@ export async function publish(
         outputs[file] = known;
         continue;
       }
-      // Published only if its bytes are what the stage recorded (the full check; reuse did the fast one).
+      // Published only if its bytes are what the stage recorded: a cached artifact passed only the fast
+      // check (sizes and stamps), so the copy is hashed. One this build made was hashed from these
+      // very bytes a moment ago (its meta.json): a copy of it needs only its size checked.
       const recorded = (JSON.parse(await readFile(join(outcome.dir, "meta.json"), "utf8")) as ArtifactMeta).outputs?.[file];
       await replaceAtomically(target, async (partial) => {
         await copyFile(join(outcome.dir, file), partial);
-        const digest = { sha256: await sha256File(partial), bytes: (await stat(partial)).size };
+        const bytes = (await stat(partial)).size;
+        const fresh = outcome.action === "run" && recorded !== undefined && recorded.bytes === bytes;
+        const digest = fresh ? { sha256: recorded.sha256, bytes } : { sha256: await sha256File(partial), bytes };
         if (recorded !== undefined && recorded.sha256 !== digest.sha256) {
           await rm(outcome.dir, { recursive: true, force: true });
           throw new UserError(
