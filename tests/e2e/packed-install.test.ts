@@ -5,9 +5,11 @@ import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "no
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createEngine } from "../../orchestrator/docker/engine.js";
 import { REPO, explain, runCli } from "../helpers/cli.js";
 import type { CliResult } from "../helpers/cli.js";
 import { openrcSkipReason, requireOpenrcTarball } from "../helpers/openrc-tarball.js";
+import { removeWarmContainers } from "../helpers/test-volumes.js";
 
 // The default (OpenRC) flavour needs OpenRC's tarball: skipped (saying why) only outside CI, like the OpenRC e2e.
 const skip = openrcSkipReason();
@@ -55,6 +57,8 @@ describe.skipIf(skip !== null)(`the packed package, installed into another proje
   }, 600_000);
   afterAll(async () => {
     if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
+    // Its builds keep an iso container warm for the next one: there is none.
+    await removeWarmContainers(createEngine(), "lvpack");
   });
 
   it("holds what the CLI reads from its own package, and nothing of the repository's tests but the boot checks", async () => {
