@@ -14,6 +14,7 @@ import { sourceDir } from "../stages/table.js";
 import { lineTail } from "./line-tail.js";
 import { DEFAULT_LIMITS } from "../docker/hardening.js";
 import { LABEL_WORK_VOLUME } from "../ownership/work-tree-lock.js";
+import { LABEL_PROJECT } from "../ownership/labels.js";
 
 export interface RunContainerStageOptions {
   readonly engine: Engine;
@@ -76,9 +77,6 @@ export const STAGE_TMPFS = {
   [STAGE_IN]: `rw,nosuid,nodev,noexec,size=1g,mode=0755,uid=${STAGE_UID},gid=${STAGE_UID}`,
   "/out": `rw,nosuid,nodev,noexec,size=1g,mode=0755,uid=${STAGE_UID},gid=${STAGE_UID}`,
 } as const;
-
-/** The project (its volume prefix) a stage container builds for. */
-export const LABEL_PROJECT = "levitate-docker.project";
 
 /** The build tree volume of a stage: per toolchain, so a new compiler never reuses old objects. */
 export function workVolumeName(prefix: string, stage: StageName, toolchainKey: string): string {

@@ -5,3 +5,5 @@ export const LABEL_TOOL = "levitate-docker";
 export const LABEL_RUN = "levitate-docker.run";
 /** What the resource is for: stage, vm, lease, ... */
 export const LABEL_ROLE = "levitate-docker.role";
+/** The project (its volume prefix, LEVITATE_VOLUME_PREFIX) a stage container builds for. */
+export const LABEL_PROJECT = "levitate-docker.project";

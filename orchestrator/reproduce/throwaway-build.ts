@@ -5,7 +5,9 @@ import { mkdir, rm, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { ResolvedConfig } from "../config/types.js";
 import type { Engine } from "../docker/types.js";
-import { LABEL_TOOL } from "../docker/types.js";
+import { LABEL_ROLE, LABEL_TOOL } from "../docker/types.js";
+import { ROLE_WARM } from "../docker/warm-container.js";
+import { LABEL_PROJECT } from "../ownership/labels.js";
 
 export interface Throwaway {
   readonly dir: string;
@@ -51,9 +53,12 @@ export async function makeThrowaway(config: ResolvedConfig, normalCache: string,
   };
 }
 
-/** Removes the throwaway directory and every volume made under its prefix. */
+/** Removes the throwaway directory, the warm iso container its build kept and every volume made under its prefix. */
 export async function removeThrowaway(throwaway: Throwaway, engine: Engine | null): Promise<void> {
   if (engine !== null) {
+    for (const warm of await engine.containers.list({ [LABEL_TOOL]: "1", [LABEL_ROLE]: ROLE_WARM, [LABEL_PROJECT]: throwaway.volumePrefix }, { all: true })) {
+      await engine.containers.remove(warm.id);
+    }
     for (const volume of await engine.volumes.list({ [LABEL_TOOL]: "1" })) {
       if (volume.name.startsWith(`${throwaway.volumePrefix}-`)) await engine.volumes.remove(volume.name);
     }

@@ -1,5 +1,5 @@
 // Removes the volumes a throwaway project's builds made (LEVITATE_VOLUME_PREFIX), and its warm iso containers, so tests leave no work volumes behind.
-import { LABEL_PROJECT } from "../../orchestrator/build/run-container-stage.js";
+import { LABEL_PROJECT } from "../../orchestrator/ownership/labels.js";
 import { LABEL_ROLE, LABEL_TOOL } from "../../orchestrator/docker/types.js";
 import { ROLE_WARM } from "../../orchestrator/docker/warm-container.js";
 import type { Engine } from "../../orchestrator/docker/types.js";
