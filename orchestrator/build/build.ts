@@ -172,6 +172,9 @@ export async function build(options: BuildOptions): Promise<BuildOutcome> {
   const outcomes = executed.map((o) => (pulled.has(o.name) ? { ...o, action: "pulled" as const } : o));
   // out/ is a whole build or nothing: publish only when every stage of the flavour was built.
   const complete = stagesFor(plan.flavour).every((s) => plan.stages.some((p) => p.name === s.name));
+  // The cache is pruned while out/ is written: pruning keeps every artifact of this build's outcomes.
+  const pruned = keepCacheBounded(store, outcomes, prunePolicy, reporter);
+  pruned.catch(() => undefined);
   const published = complete ? await publish(outDir, config, plan, outcomes, { cwd: options.cwd, engine: typeof engine === "function" ? engine : async () => engine }) : null;
   if (remote?.exports) {
     const artifacts = outcomes.map((o) => ({ stage: o.name, key: o.key, dir: o.dir }));
@@ -179,7 +182,7 @@ export async function build(options: BuildOptions): Promise<BuildOutcome> {
     const { runnerRecipe } = await import("../toolchain/recipes.js");
     await remote.exportBuild(artifacts, [plan.toolchain, await runnerRecipe(config)], published === null ? null : outDir);
   }
-  await keepCacheBounded(store, outcomes, prunePolicy, reporter);
+  await pruned;
   return { config, plan, outcomes, published, outDir };
 }
 
