@@ -28,14 +28,7 @@ export async function runToEnd(
   /** Attached and started already (a prepared container whose command waits for its stdin). */
   launched?: Launched,
 ): Promise<RunResult> {
-  const killed: { for: "cancel" | "timeout" | null } = { for: null };
-  const kill = (why: "cancel" | "timeout") => {
-    killed.for ??= why;
-    container.kill().catch(() => undefined);
-  };
-  const onAbort = () => kill("cancel");
-  options.signal?.addEventListener("abort", onAbort, { once: true });
-  const timer = options.timeoutMs === undefined ? null : setTimeout(() => kill("timeout"), options.timeoutMs);
+  const { killed, disarm } = killSwitch(container, options);
   let exitCode: number | null = null;
   let helperRemoved: Promise<void> = Promise.resolve();
   let engineLost: string | null = null;
@@ -78,8 +71,7 @@ export async function runToEnd(
   } catch (error) {
     if (killed.for !== null || (engineLost = await engineLoss(docker, options.endpoint)) === null) throw error;
   } finally {
-    if (timer) clearTimeout(timer);
-    options.signal?.removeEventListener("abort", onAbort);
+    disarm();
     // Whatever happened, the consumer has finished writing before the caller sees the result.
     stdout?.end();
     await collected?.catch(() => undefined);
@@ -97,6 +89,28 @@ export async function runToEnd(
     cancelReason: killed.for === "cancel" ? cancelReasonOf(options.signal) : null,
     durationMs: Date.now() - startedAt,
     ...(engineLost === null ? {} : { engineLost }),
+  };
+}
+
+/**
+ * Kills the container when the run's signal aborts or its timeout passes; `killed.for` says which
+ * came first (a kill is a result, not an error). Disarm it once the run has ended.
+ */
+export function killSwitch(container: Docker.Container, options: Pick<RunOptions, "signal" | "timeoutMs">): { readonly killed: { for: "cancel" | "timeout" | null }; disarm(): void } {
+  const killed: { for: "cancel" | "timeout" | null } = { for: null };
+  const kill = (why: "cancel" | "timeout") => {
+    killed.for ??= why;
+    container.kill().catch(() => undefined);
+  };
+  const onAbort = () => kill("cancel");
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  const timer = options.timeoutMs === undefined ? null : setTimeout(() => kill("timeout"), options.timeoutMs);
+  return {
+    killed,
+    disarm: () => {
+      if (timer) clearTimeout(timer);
+      options.signal?.removeEventListener("abort", onAbort);
+    },
   };
 }
 

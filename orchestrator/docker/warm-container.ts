@@ -5,7 +5,7 @@ import { PassThrough } from "node:stream";
 import type { Duplex } from "node:stream";
 import { cancelReasonOf } from "../errors/errors.js";
 import { createContainer } from "./container-create.js";
-import { demux, engineLoss, feedStdin } from "./container-run.js";
+import { demux, engineLoss, feedStdin, killSwitch } from "./container-run.js";
 import { labelFilter } from "./labels.js";
 import { tarWriter } from "./tar-inputs.js";
 import type { TarWriter } from "./tar-inputs.js";
@@ -237,14 +237,8 @@ async function execRun(docker: Docker, container: Docker.Container, launched: La
     await writer.add(files.filter((file) => !launched.early.some((sentEarly) => sentEarly.path === file.path)));
     writer.finish();
   })().catch((error: unknown) => writer.fail(error as Error));
-  const killed: { for: "cancel" | "timeout" | null } = { for: null };
-  const kill = (why: "cancel" | "timeout") => {
-    killed.for ??= why;
-    container.kill().catch(() => undefined);
-  };
-  const onAbort = () => kill("cancel");
-  options.signal?.addEventListener("abort", onAbort, { once: true });
-  const timer = options.timeoutMs === undefined ? null : setTimeout(() => kill("timeout"), options.timeoutMs);
+  // A cancel or a timeout kills the whole container: an exec's process cannot be killed on its own.
+  const { killed, disarm } = killSwitch(container, options);
   let received = 0;
   const stdout = options.collectStdout === undefined ? null : new PassThrough();
   const collected = stdout === null ? null : options.collectStdout!(stdout);
@@ -276,8 +270,7 @@ async function execRun(docker: Docker, container: Docker.Container, launched: La
   } catch (error) {
     if (killed.for !== null || (engineLost = await engineLoss(docker, endpoint)) === null) throw error;
   } finally {
-    if (timer) clearTimeout(timer);
-    options.signal?.removeEventListener("abort", onAbort);
+    disarm();
     stdout?.end();
     await collected?.catch(() => undefined);
   }
