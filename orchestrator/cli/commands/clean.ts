@@ -11,8 +11,9 @@ import { parse } from "../options.js";
 
 const HELP = `usage: levitate-docker clean [options]
 
-Removes leftover stage containers (by the levitate-docker label); those of a build that is still
-running on this machine are kept. With flags, also:
+Removes leftover stage containers (by the levitate-docker label), and the iso container a build
+keeps warm for the next one (build.keep_warm); those of a build that is still running on this
+machine are kept. With flags, also:
       --vms        stop and remove running VMs too
       --volumes    build trees, ccache and the sources volume of this volume prefix
                    (LEVITATE_VOLUME_PREFIX, default levitate; the next build is cold)
