@@ -4,6 +4,8 @@ import { appendFile, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { loadConfig } from "../config/load.js";
 import { createEngine } from "../docker/engine.js";
+import { ROLE_WARM } from "../docker/warm-container.js";
+import { LABEL_PROJECT, LABEL_ROLE } from "../ownership/labels.js";
 import { UserError } from "../errors/errors.js";
 import { BENCH_USAGE, parseBenchArgs } from "./args.js";
 import { BENCH_LABEL, benchChild, exitCodeFor, interruptedBy, stopOnSignals } from "./interrupt.js";
@@ -280,7 +282,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
     // Containers of the plain docker runs that an interrupt left (each run removes its own otherwise); then the volumes.
     const left = await execa("docker", ["ps", "-aq", "--filter", `label=${BENCH_LABEL}`], { reject: false });
     // And the project's warm iso container, which its builds leave running for the next one.
-    const warmLeft = await execa("docker", ["ps", "-aq", "--filter", `label=levitate-docker.role=warm`, "--filter", `label=levitate-docker.project=${project.volumePrefix}`], { reject: false });
+    const warmLeft = await execa("docker", ["ps", "-aq", "--filter", `label=${LABEL_ROLE}=${ROLE_WARM}`, "--filter", `label=${LABEL_PROJECT}=${project.volumePrefix}`], { reject: false });
     const ids = [...String(left.stdout).split("\n"), ...String(warmLeft.stdout).split("\n")].filter((id) => id !== "");
     if (ids.length > 0) await execa("docker", ["rm", "-f", ...ids], { reject: false });
     const volumes = warm ? { stdout: "" } : await execa("docker", ["volume", "ls", "-q", "--filter", `name=${project.volumePrefix}`], { reject: false });

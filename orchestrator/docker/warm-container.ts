@@ -5,7 +5,7 @@ import { PassThrough } from "node:stream";
 import type { Duplex } from "node:stream";
 import { cancelReasonOf } from "../errors/errors.js";
 import { createContainer } from "./container-create.js";
-import { demux, engineLoss, feedStdin, killSwitch } from "./container-run.js";
+import { cancelledBeforeStart, demux, engineLoss, feedStdin, killSwitch } from "./container-run.js";
 import { labelFilter } from "./labels.js";
 import { tarWriter } from "./tar-inputs.js";
 import type { TarWriter } from "./tar-inputs.js";
@@ -218,7 +218,7 @@ async function execRun(docker: Docker, container: Docker.Container, launched: La
   const startedAt = Date.now();
   if (options.signal?.aborted) {
     launched?.stream.destroy();
-    return { containerId: container.id, exitCode: null, signal: null, timedOut: false, cancelled: true, cancelReason: cancelReasonOf(options.signal), durationMs: 0 };
+    return cancelledBeforeStart(options.signal);
   }
   if (launched === null) return "busy";
   const { exec, stream, writer, feed } = launched;

@@ -40,6 +40,11 @@ const MAGIC = "070701";
 /** The magic and 13 fields of 8 hex digits. */
 const HEADER_BYTES = MAGIC.length + 13 * 8;
 
+/** Bytes of a header with this name: the fields, the name and its NUL, padded to 4. */
+function headerLength(name: Buffer): number {
+  return HEADER_BYTES + name.length + 1 + padding(HEADER_BYTES + name.length + 1);
+}
+
 function hex8(value: number): string {
   return value.toString(16).toUpperCase().padStart(8, "0");
 }
@@ -50,7 +55,7 @@ function writeHeader(out: Buffer, at: number, name: Buffer, header: Header): num
   out.write(MAGIC + headerFields(header, name.length + 1).map(hex8).join(""), at, "latin1");
   name.copy(out, at + HEADER_BYTES);
   // The NUL after the name and the padding are the zeroes `out` was allocated with.
-  return at + HEADER_BYTES + name.length + 1 + padding(HEADER_BYTES + name.length + 1);
+  return at + headerLength(name);
 }
 
 function checkMtime(mtime: number): number {
@@ -141,7 +146,7 @@ export function writeCpio(manifest: Manifest, options: CpioOptions = {}): Buffer
     if (header.size > MAX_FIELD) throw new UserError(`/${path} is ${header.size} bytes: a newc archive holds files of at most ${MAX_FIELD} bytes`);
     const name = Buffer.from(path, "utf8");
     records.push({ name, header, data });
-    total += HEADER_BYTES + name.length + 1 + padding(HEADER_BYTES + name.length + 1) + data.byteLength + padding(data.byteLength);
+    total += headerLength(name) + data.byteLength + padding(data.byteLength);
   };
   for (const entry of entries) {
     const key = inodeKey(entry);
