@@ -82,24 +82,45 @@ if [ ! -f "$tiny" ]; then
     mv "$tiny.partial" "$tiny"
     rm -f "$tiny.partial.old"
 fi
-cp "$tiny" "$candidate"
-# Drop tinyconfig's lines for the symbols the fragment sets (no "override" warnings), then append it.
-sed -n 's/^\(CONFIG_[A-Za-z0-9_]*\)=.*/\1/p; s/^# \(CONFIG_[A-Za-z0-9_]*\) is not set.*/\1/p' "$fragment" | while read -r sym; do
-    sed -i -e "/^$sym=/d" -e "/^# $sym is not set/d" "$candidate"
-done
+# tinyconfig without its lines for the symbols the fragment sets (no "override" warnings), then the
+# fragment. (One awk each here and in the check below: a process per symbol cost seconds.)
+awk '
+    function symbol(line,    s) {
+        if (match(line, /^CONFIG_[A-Za-z0-9_]*=/)) return substr(line, 1, RLENGTH - 1)
+        if (match(line, /^# CONFIG_[A-Za-z0-9_]* is not set/)) { s = substr(line, 3); sub(/ .*/, "", s); return s }
+        return ""
+    }
+    FILENAME == ARGV[1] { s = symbol($0); if (s != "") set[s] = 1; next }
+    { s = symbol($0); if (s == "" || !(s in set)) print }
+' "$fragment" "$tiny" > "$candidate"
 sed 's/\r$//' "$fragment" >> "$candidate"
-KCONFIG_CONFIG=$candidate kmake -s olddefconfig
+# syncconfig resolves the candidate as olddefconfig would and also writes include/config/auto.conf
+# (and touches the per-symbol files of what changed), which make would otherwise do in a second
+# Kconfig run of its own: each run costs 4-9 s here, mostly the compiler probes Kconfig runs.
+# auto.conf is then newer than the .config the candidate becomes, so make does not run it again.
+# If the checks below stop the stage, auto.conf describes a candidate that never became .config;
+# harmless, since make only runs after this sync, and the next run syncs its own candidate first.
+# syncconfig asks about symbols that are new to the candidate as oldconfig does: an empty answer
+# takes each one's default, as olddefconfig would, and its questions are not worth a log.
+yes '' | KCONFIG_CONFIG=$candidate kmake -s syncconfig > /dev/null
 rm -f "$candidate.old"
 
 # Every assignment the fragment makes must survive Kconfig's dependency resolution.
-lost=$(
-    sed -n 's/\r$//; s/[[:space:]]*$//; /^CONFIG_[A-Za-z0-9_]*=/p' "$fragment" | while IFS= read -r line; do
-        grep -qxF -- "$line" "$candidate" || echo "$line (got: $(grep "^${line%%=*}=" "$candidate" || echo 'not set'))"
-    done
-    sed -n 's/^# \(CONFIG_[A-Za-z0-9_]*\) is not set.*/\1/p' "$fragment" | while read -r sym; do
-        grep "^$sym=" "$candidate" | sed 's/$/ (wanted: not set)/'
-    done
-)
+lost=$(awk '
+    FILENAME == ARGV[1] { have[$0] = 1; if (match($0, /^CONFIG_[A-Za-z0-9_]*=/)) got[substr($0, 1, RLENGTH - 1)] = $0; next }
+    {
+        line = $0; sub(/\r$/, "", line); sub(/[[:space:]]+$/, "", line)
+        if (match(line, /^CONFIG_[A-Za-z0-9_]*=/) && !(line in have)) {
+            s = substr(line, 1, RLENGTH - 1)
+            unmet[++n] = line " (got: " (s in got ? got[s] : "not set") ")"
+        }
+        if (match($0, /^# CONFIG_[A-Za-z0-9_]* is not set/)) {
+            s = substr($0, 3); sub(/ .*/, "", s)
+            if (s in got) kept[++k] = got[s] " (wanted: not set)"
+        }
+    }
+    END { for (i = 1; i <= n; i++) print unmet[i]; for (i = 1; i <= k; i++) print kept[i] }
+' "$candidate" "$fragment")
 [ -z "$lost" ] || die "fragment settings missing from the final config (unmet dependencies?):
 $lost"
 
