@@ -44,7 +44,10 @@ mkdir -p "$build"
 # empty ccache on the 2-core machine (a cold build is all misses, each running the preprocessor twice).
 # The build tree in /work is kept, and its kbuild tracks each CONFIG_ symbol a file uses, so an edit
 # of the fragment recompiles only the files that read the changed symbols.
-bbmake() { make -C "$tree" O="$build" CC="$CC_MUSL" HOSTCC=gcc "$@"; }
+# LDLIBS= : BusyBox's link script links once more per library it lists (m, resolv, rt, ...) to find
+# the ones not needed, and with musl none is (libc.a holds them all): two links instead of five,
+# the same binary. Libraries the config asks for by name (CONFIG_EXTRA_LDLIBS) are still linked.
+bbmake() { make -C "$tree" O="$build" CC="$CC_MUSL" HOSTCC=gcc LDLIBS= "$@"; }
 
 # Compose the config in a side directory (BusyBox's kconfig always rewrites .config and .kconfig.d,
 # which would make the build regenerate its headers and relink) and copy it into the build tree
