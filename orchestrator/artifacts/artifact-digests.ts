@@ -37,14 +37,19 @@ async function outputFiles(dir: string): Promise<string[]> {
     .sort();
 }
 
-/** Hashes every output of a finished artifact (stamps stay valid across the rename into place). */
-export async function recordOutputs(dir: string): Promise<{ outputs: OutputDigests; stamps: OutputStamps }> {
+/**
+ * Hashes every output of a finished artifact (stamps stay valid across the rename into place).
+ * `written`: digests of files taken from the very bytes written to them (a stage's outputs hashed
+ * as they arrived); a file of that size is not read again.
+ */
+export async function recordOutputs(dir: string, written: OutputDigests = {}): Promise<{ outputs: OutputDigests; stamps: OutputStamps }> {
   const outputs: Record<string, OutputDigest> = {};
   const stamps: Record<string, string> = {};
   for (const name of await outputFiles(dir)) {
     const path = join(dir, name);
     const info = await lstat(path);
-    outputs[name] = { sha256: await sha256File(path), bytes: info.size };
+    const known = Object.hasOwn(written, name) ? written[name] : undefined;
+    outputs[name] = known !== undefined && known.bytes === info.size ? known : { sha256: await sha256File(path), bytes: info.size };
     stamps[name] = stampOf(info);
   }
   return { outputs, stamps };

@@ -149,12 +149,13 @@ export class ArtifactStore implements CacheView {
   /**
    * Fills a temporary directory with `fill`, then renames it into place. A failure or an
    * interruption leaves no directory under the final name, so nothing half-made is trusted.
+   * `fill` may return digests of files it hashed as it wrote them (see recordOutputs).
    */
   async commit(
     stage: StageName,
     key: string,
     inputs: Readonly<Record<string, string>>,
-    fill: (dir: string) => Promise<void>,
+    fill: (dir: string) => Promise<OutputDigests | void>,
     startedAt: number,
   ): Promise<string> {
     const final = this.dir(stage, key);
@@ -163,8 +164,8 @@ export class ArtifactStore implements CacheView {
     const tmp = temporaryDir(stageDir, key);
     await mkdir(tmp, { recursive: true });
     try {
-      await fill(tmp);
-      const { outputs, stamps } = await recordOutputs(tmp);
+      const written = await fill(tmp);
+      const { outputs, stamps } = await recordOutputs(tmp, written ?? {});
       const meta: ArtifactMeta = { stage, key, inputs, durationMs: Date.now() - startedAt, createdAt: new Date().toISOString(), outputs, stamps };
       await writeFile(join(tmp, "meta.json"), JSON.stringify(meta, null, 2));
       await rm(final, { recursive: true, force: true });

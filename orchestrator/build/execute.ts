@@ -10,6 +10,7 @@ import type { ProgressReporter } from "../progress/reporter.js";
 import type { StageName } from "../stages/stage.js";
 import type { ArtifactMeta, ArtifactStore } from "../artifacts/artifact-store.js";
 import { outputProblems, recordOutputs } from "../artifacts/artifact-digests.js";
+import type { OutputDigests } from "../artifacts/artifact-digests.js";
 import { memorySizeBytes } from "../util/memory-size.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { SiblingFailed, runGraph } from "./schedule.js";
@@ -215,7 +216,9 @@ export async function executePlan(options: ExecuteOptions): Promise<StageOutcome
   }
 
   // Loaded only when a stage runs, so an up-to-date build stays fast.
-  async function runStage(stage: PlannedStage, into: string, stop: AbortSignal): Promise<void> {
+  /** Runs the stage into `into`; the digests of outputs it hashed as it wrote them, if any. */
+  async function runStage(stage: PlannedStage, into: string, stop: AbortSignal): Promise<OutputDigests> {
+    let written: OutputDigests = {};
     const { invocation } = stage;
     const logPath = join(options.logDir, `${stage.name}.log`);
     if (invocation.where === "host") {
@@ -249,7 +252,7 @@ export async function executePlan(options: ExecuteOptions): Promise<StageOutcome
         ...(ready === null ? {} : { prepared: Promise.resolve(ready) }),
         signal: stop,
       };
-      await runContainerStage(opts, into);
+      written = await runContainerStage(opts, into);
       prepared.delete(stage.name);
     }
     const missing = invocation.outputs.filter((file) => !existsSync(join(into, file)));
@@ -258,6 +261,7 @@ export async function executePlan(options: ExecuteOptions): Promise<StageOutcome
         reason: `stage ${stage.name} finished but did not leave ${missing.join(", ")} (it promises ${invocation.outputs.join(", ")})`,
       });
     }
+    return written;
   }
 }
 

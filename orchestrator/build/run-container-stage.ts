@@ -1,11 +1,13 @@
 // Runs one container stage as its invocation says: files and source in, the script under NetworkMode none, /out back.
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import { Transform } from "node:stream";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { extract } from "tar-fs";
+import type { OutputDigest, OutputDigests } from "../artifacts/artifact-digests.js";
 import type { ContainerSpec, Engine, InputFile, InputGroup, PreparedContainer, RunOptions } from "../docker/types.js";
 import { finishedExitCode } from "../docker/run-outcome.js";
 import { StageError } from "../errors/errors.js";
@@ -162,24 +164,57 @@ function inFile(file: StageInvocation["files"][number], artifacts: ReadonlyMap<S
 }
 
 /** Unpacks the tar of /out that the stage command writes to stdout (entries "./", "./bzImage", ...) into `dir`. */
-async function extractOut(tar: Readable, dir: string): Promise<void> {
+/** A regular file's stream as tar-fs writes it, through a hash: its digest lands in `written` at its end. */
+function hashedOnTheWay(stream: Readable, header: { type: string; name: string }, written: Record<string, OutputDigest>): Readable {
+  if (header.type !== "file") return stream;
+  // tar-fs has normalized the name: the file is `dir` joined with it, as recordOutputs lists it.
+  const name = join("/", header.name).slice(1);
+  const hash = createHash("sha256");
+  let bytes = 0;
+  delete written[name];
+  const hashed = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      done(null, chunk);
+    },
+    flush(done) {
+      written[name] = { sha256: hash.digest("hex"), bytes };
+      done();
+    },
+  });
+  // A tar cut off mid-file fails this file's write too (pipe() would leave it waiting).
+  stream.on("error", (error) => hashed.destroy(error));
+  return stream.pipe(hashed);
+}
+
+/**
+ * Unpacks the tar of /out into `dir`, hashing each file's bytes on their way to it: the artifact's
+ * digests come from what was written, not from reading the files again afterwards (the ISO alone
+ * is 6.6 MB, read back while the build waits).
+ */
+async function extractOut(tar: Readable, dir: string, written: Record<string, OutputDigest>): Promise<void> {
   await pipeline(
     tar,
     extract(dir, {
       map: (header) => ({ ...header, name: header.name.replace(/^\.\//, "") }),
       ignore: (_name, header) => header?.name === "." || header?.name === "./" || header?.name === "",
+      // tar-fs writes each file from the stream this returns (any Readable; the types say fs.ReadStream).
+      ...({ mapStream: (stream: Readable, header: { type: string; name: string }) => hashedOnTheWay(stream, header, written) } as object),
       // The stage's user owns them in the container; on the host they are ours (the types lack this tar-fs option).
       ...({ chown: false } as object),
     }),
   );
 }
 
-export async function runContainerStage(options: RunContainerStageOptions, into: string): Promise<void> {
+/** Runs the stage into `into`; the digests of the files it left there, hashed as they were written. */
+export async function runContainerStage(options: RunContainerStageOptions, into: string): Promise<OutputDigests> {
   const { invocation } = options;
   await mkdir(join(options.logPath, ".."), { recursive: true });
   const log = createWriteStream(options.logPath);
   const tail = lineTail(25, options.onLine);
   const inputs = stageInputs(options);
+  const written: Record<string, OutputDigest> = {};
   let exitCode: number;
   try {
     const runOptions: RunOptions = {
@@ -189,7 +224,7 @@ export async function runContainerStage(options: RunContainerStageOptions, into:
         log.write(chunk);
         tail.push(chunk);
       },
-      collectStdout: (tar) => extractOut(tar, into),
+      collectStdout: (tar) => extractOut(tar, into, written),
       ...(options.onInputsSent === undefined ? {} : { onStdinSent: options.onInputsSent }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     };
@@ -206,4 +241,5 @@ export async function runContainerStage(options: RunContainerStageOptions, into:
     await new Promise((resolve) => log.end(resolve));
   }
   if (exitCode !== 0) throw new StageError(invocation.name, exitCode, tail.lines(), options.logPath);
+  return written;
 }

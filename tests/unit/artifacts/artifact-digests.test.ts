@@ -29,6 +29,18 @@ describe("artifact digests", () => {
     expect(await outputProblems(dir, outputs, stamps)).toEqual([]);
   });
 
+  it("takes a digest hashed as the file was written when its size matches, and hashes the rest", async () => {
+    const dir = await artifact();
+    const written = { "levitate.iso": { sha256: "a".repeat(64), bytes: 9 }, "sub/applets.txt": { sha256: "b".repeat(64), bytes: 6 }, "gone.txt": { sha256: "c".repeat(64), bytes: 1 } };
+    const { outputs } = await recordOutputs(dir, written);
+    // Not read again: the digest given for it is what is recorded.
+    expect(outputs["levitate.iso"]).toEqual({ sha256: "a".repeat(64), bytes: 9 });
+    // Its size is not the one given: hashed from the file.
+    expect(outputs["sub/applets.txt"]).toEqual({ sha256: createHash("sha256").update("ls\ncat\n").digest("hex"), bytes: 7 });
+    // Only files that exist are outputs.
+    expect(Object.keys(outputs)).toEqual(["levitate.iso", "sub/applets.txt"]);
+  });
+
   it("sees a flipped byte, a truncation and a missing file", async () => {
     const { outputs, stamps } = await recordOutputs(await artifact());
     const handle = await open(join(dir, "levitate.iso"), "r+");
