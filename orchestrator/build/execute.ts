@@ -223,7 +223,7 @@ export async function executePlan(options: ExecuteOptions): Promise<StageOutcome
     const logPath = join(options.logDir, `${stage.name}.log`);
     if (invocation.where === "host") {
       const { buildInitramfsArtifact } = await import("./initramfs-stage.js");
-      await buildInitramfsArtifact({ config, flavour: plan.flavour, artifacts, into, pieceCacheDir: join(store.cacheRoot, "initramfs-pieces"), signal: stop });
+      written = await buildInitramfsArtifact({ config, flavour: plan.flavour, artifacts, into, pieceCacheDir: join(store.cacheRoot, "initramfs-pieces"), signal: stop });
     } else {
       const { runContainerStage } = await import("./run-container-stage.js");
       const sourcePath = invocation.source === null ? null : options.sources.get(invocation.source.name);

@@ -1,4 +1,5 @@
 // The initramfs stage, run on the host: BusyBox + OpenRC tree + layout + config/files -> cpio.gz.
+import { createHash } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Flavour, ResolvedConfig } from "../config/types.js";
@@ -16,6 +17,7 @@ import { entriesFromTar } from "../initramfs/tar-entries.js";
 import { UserError } from "../errors/errors.js";
 import { throwIfCancelled, untilCancelled } from "../util/until-cancelled.js";
 import type { StageName } from "../stages/stage.js";
+import type { OutputDigest, OutputDigests } from "../artifacts/artifact-digests.js";
 
 export interface InitramfsStageInput {
   readonly config: ResolvedConfig;
@@ -29,7 +31,8 @@ export interface InitramfsStageInput {
   readonly signal?: AbortSignal;
 }
 
-export async function buildInitramfsArtifact(input: InitramfsStageInput): Promise<void> {
+/** Writes the initramfs artifact into input.into; the digests of the files it wrote. */
+export async function buildInitramfsArtifact(input: InitramfsStageInput): Promise<OutputDigests> {
   const { config, flavour, artifacts, signal } = input;
   const checkpoint = () => throwIfCancelled(signal);
   const busyboxDir = artifacts.get("busybox")!;
@@ -72,9 +75,17 @@ export async function buildInitramfsArtifact(input: InitramfsStageInput): Promis
   checkpoint();
   const pieces = input.pieceCacheDir === undefined ? undefined : directoryPieceCache(input.pieceCacheDir);
   const compressed = await untilCancelled(gzipDeterministic(writeCpio(manifest), pieces === undefined ? {} : { pieces }), signal);
-  await writeFile(join(input.into, "initramfs.cpio.gz"), compressed);
-  await writeFile(join(input.into, "initramfs.listing"), listing(manifest));
+  const listed = Buffer.from(listing(manifest), "utf8");
+  // The artifact's digests come from these buffers, hashed while they are written.
+  const writing = Promise.all([writeFile(join(input.into, "initramfs.cpio.gz"), compressed), writeFile(join(input.into, "initramfs.listing"), listed)]);
+  const written: OutputDigests = { "initramfs.cpio.gz": digestOf(compressed), "initramfs.listing": digestOf(listed) };
+  await writing;
   checkpoint();
   // Only a complete image's new pieces are kept: a build cancelled before here writes none.
   await pieces?.store();
+  return written;
+}
+
+function digestOf(bytes: Uint8Array): OutputDigest {
+  return { sha256: createHash("sha256").update(bytes).digest("hex"), bytes: bytes.length };
 }
