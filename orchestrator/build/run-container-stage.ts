@@ -163,15 +163,15 @@ function inFile(file: StageInvocation["files"][number], artifacts: ReadonlyMap<S
   return { path: file.path, hostPath: file.hostPath, ...(file.mode === undefined ? {} : { mode: file.mode }) };
 }
 
-/** Unpacks the tar of /out that the stage command writes to stdout (entries "./", "./bzImage", ...) into `dir`. */
 /** A regular file's stream as tar-fs writes it, through a hash: its digest lands in `written` at its end. */
 function hashedOnTheWay(stream: Readable, header: { type: string; name: string }, written: Record<string, OutputDigest>): Readable {
-  if (header.type !== "file") return stream;
   // tar-fs has normalized the name: the file is `dir` joined with it, as recordOutputs lists it.
+  // Whatever an earlier entry of that name was hashed to, this one replaces it.
   const name = join("/", header.name).slice(1);
+  delete written[name];
+  if (header.type !== "file") return stream;
   const hash = createHash("sha256");
   let bytes = 0;
-  delete written[name];
   const hashed = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       hash.update(chunk);
@@ -189,9 +189,10 @@ function hashedOnTheWay(stream: Readable, header: { type: string; name: string }
 }
 
 /**
- * Unpacks the tar of /out into `dir`, hashing each file's bytes on their way to it: the artifact's
- * digests come from what was written, not from reading the files again afterwards (the ISO alone
- * is 6.6 MB, read back while the build waits).
+ * Unpacks the tar of /out that the stage command writes to stdout (entries "./", "./bzImage", ...)
+ * into `dir`, hashing each file's bytes on their way to it: the artifact's digests come from what
+ * was written, not from reading the files again afterwards (the ISO alone is 6.6 MB, read back
+ * while the build waits).
  */
 async function extractOut(tar: Readable, dir: string, written: Record<string, OutputDigest>): Promise<void> {
   await pipeline(
