@@ -1,5 +1,4 @@
 // The initramfs stage, run on the host: BusyBox + OpenRC tree + layout + config/files -> cpio.gz.
-import { createHash } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Flavour, ResolvedConfig } from "../config/types.js";
@@ -15,6 +14,7 @@ import { initScriptNames, openrcLayout } from "../initramfs/openrc-layout.js";
 import { dynamicLinkReason } from "../initramfs/elf-static.js";
 import { entriesFromTar } from "../initramfs/tar-entries.js";
 import { UserError } from "../errors/errors.js";
+import { sha256 } from "../hash/sha256.js";
 import { throwIfCancelled, untilCancelled } from "../util/until-cancelled.js";
 import type { StageName } from "../stages/stage.js";
 import type { OutputDigest, OutputDigests } from "../artifacts/artifact-digests.js";
@@ -87,5 +87,5 @@ export async function buildInitramfsArtifact(input: InitramfsStageInput): Promis
 }
 
 function digestOf(bytes: Uint8Array): OutputDigest {
-  return { sha256: createHash("sha256").update(bytes).digest("hex"), bytes: bytes.length };
+  return { sha256: sha256(bytes), bytes: bytes.length };
 }

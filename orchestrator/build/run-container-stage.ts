@@ -1,9 +1,8 @@
 // Runs one container stage as its invocation says: files and source in, the script under NetworkMode none, /out back.
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { Transform } from "node:stream";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { extract } from "tar-fs";
@@ -11,6 +10,7 @@ import type { OutputDigest, OutputDigests } from "../artifacts/artifact-digests.
 import type { ContainerSpec, Engine, InputFile, InputGroup, PreparedContainer, RunOptions } from "../docker/types.js";
 import { finishedExitCode } from "../docker/run-outcome.js";
 import { StageError } from "../errors/errors.js";
+import { hashingStream } from "../hash/copy-hashing.js";
 import type { StageInvocation, StageName } from "../stages/stage.js";
 import { sourceDir } from "../stages/table.js";
 import { lineTail } from "./line-tail.js";
@@ -170,18 +170,8 @@ function hashedOnTheWay(stream: Readable, header: { type: string; name: string }
   const name = join("/", header.name).slice(1);
   delete written[name];
   if (header.type !== "file") return stream;
-  const hash = createHash("sha256");
-  let bytes = 0;
-  const hashed = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      hash.update(chunk);
-      bytes += chunk.length;
-      done(null, chunk);
-    },
-    flush(done) {
-      written[name] = { sha256: hash.digest("hex"), bytes };
-      done();
-    },
+  const hashed = hashingStream((digest) => {
+    written[name] = digest;
   });
   // A tar cut off mid-file fails this file's write too (pipe() would leave it waiting).
   stream.on("error", (error) => hashed.destroy(error));

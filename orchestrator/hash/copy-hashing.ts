@@ -1,7 +1,8 @@
-// Streams bytes into a new file while hashing them (downloads): one read of the data, flushed before it counts.
+// Streams bytes into a new file while hashing them (downloads, a stage's outputs): one read of the data.
 import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { open } from "node:fs/promises";
+import { Transform } from "node:stream";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { HashingOptions } from "./sha256.js";
@@ -35,4 +36,24 @@ export async function copyHashing(
     options.signal === undefined ? {} : { signal: options.signal },
   );
   return { sha256: hash.digest("hex"), bytes };
+}
+
+/**
+ * A pass-through stream that hashes what goes through it; `onEnd` gets the sha256 and byte count
+ * once all of it has (a stream that fails or is destroyed before its end never calls it).
+ */
+export function hashingStream(onEnd: (digest: { sha256: string; bytes: number }) => void): Transform {
+  const hash = createHash("sha256");
+  let bytes = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      done(null, chunk);
+    },
+    flush(done) {
+      onEnd({ sha256: hash.digest("hex"), bytes });
+      done();
+    },
+  });
 }

@@ -1,10 +1,10 @@
 // A small client for the OCI distribution API over fetch(): manifests and blobs, with Basic and Bearer auth.
-import { createHash } from "node:crypto";
 import { createWriteStream, openAsBlob } from "node:fs";
-import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { Readable } from "node:stream";
+import { hashingStream } from "../hash/copy-hashing.js";
+import { sha256 } from "../hash/sha256.js";
 import type { Credentials } from "./credentials.js";
 import { findCredentials } from "./credentials.js";
 import { RegistryError, networkReason, registryMessage } from "./registry-error.js";
@@ -52,7 +52,7 @@ export class RegistryClient {
     });
     if (response.status === 404) return null;
     const bytes = Buffer.from(await response.arrayBuffer());
-    const digest = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+    const digest = `sha256:${sha256(bytes)}`;
     const claimed = response.headers.get("docker-content-digest");
     if (claimed !== null && claimed.startsWith("sha256:") && claimed !== digest && !reference.startsWith("sha256:")) {
       throw new RegistryError("digest", this.ref.display, `the manifest ${reference} does not match the digest the registry gave (${claimed}, got ${digest})`);
@@ -104,17 +104,13 @@ export class RegistryClient {
   async downloadBlob(digest: string, size: number, path: string, name: string): Promise<void> {
     const response = await this.request("GET", `/blobs/${digest}`, { long: true, what: `reading ${name} (${digest})` });
     if (response.body === null) throw new RegistryError("refused", this.ref.display, `reading ${name}: empty answer`);
-    const hash = createHash("sha256");
-    let received = 0;
-    const measure = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        hash.update(chunk);
-        received += chunk.length;
-        callback(null, chunk);
-      },
+    let measured = { sha256: "", bytes: 0 };
+    const measure = hashingStream((digest) => {
+      measured = digest;
     });
     await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), measure, createWriteStream(path, { mode: 0o644 }));
-    const got = `sha256:${hash.digest("hex")}`;
+    const got = `sha256:${measured.sha256}`;
+    const received = measured.bytes;
     if (got !== digest || received !== size) {
       throw new RegistryError("digest", this.ref.display, `${name} does not match its digest: expected ${digest} (${size} bytes), got ${got} (${received} bytes)`, {
         details: ["the cached artifact is damaged or was tampered with; it is not used"],
