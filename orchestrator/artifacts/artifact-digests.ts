@@ -1,8 +1,7 @@
 // What a stage produced, recorded in its meta.json (sha256 and size of every file) and checked before it is trusted again.
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { lstat, readdir } from "node:fs/promises";
 import { join } from "node:path";
+import { sha256File } from "../hash/sha256.js";
 
 export interface OutputDigest {
   readonly sha256: string;
@@ -16,12 +15,6 @@ export type OutputDigests = Readonly<Record<string, OutputDigest>>;
 export type OutputStamps = Readonly<Record<string, string>>;
 
 export const META_FILE = "meta.json";
-
-async function sha256File(path: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
-}
 
 function stampOf(info: { ino: number; mtimeMs: number }): string {
   return `${info.ino}:${Math.round(info.mtimeMs)}`;

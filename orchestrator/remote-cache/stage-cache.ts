@@ -1,8 +1,7 @@
 // Stage artifacts in a registry: pull one into the local store (verified, atomic), push one that the registry lacks.
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { chmod, readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { sha256, sha256File } from "../hash/sha256.js";
 import { artifactManifest, readArtifactManifest, stageTag } from "./artifact-manifest.js";
 import type { ArtifactFile } from "./artifact-manifest.js";
 import type { RegistryClient } from "./registry-client.js";
@@ -88,11 +87,9 @@ async function describeFiles(dir: string): Promise<ArtifactFile[]> {
 }
 
 function sha256Digest(data: Uint8Array): string {
-  return `sha256:${createHash("sha256").update(data).digest("hex")}`;
+  return `sha256:${sha256(data)}`;
 }
 
 async function fileDigest(path: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return `sha256:${hash.digest("hex")}`;
+  return `sha256:${await sha256File(path)}`;
 }
