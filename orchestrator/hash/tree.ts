@@ -1,6 +1,7 @@
 // A directory tree as named hashes: every file, symlink and directory, named by its path inside the tree.
 import { lstat, readdir, readlink } from "node:fs/promises";
 import { join, relative } from "node:path";
+import { allInOrder, limiter } from "../util/concurrency.js";
 import { sha256File } from "./sha256.js";
 
 /** How the tree is read; the files tree passes its own checks (UTF-8 names, sizes, clear errors). */
@@ -18,29 +19,40 @@ export interface TreeOptions extends TreeReader {
   readonly extension?: string;
 }
 
+type Entry = readonly [name: string, value: string];
+
+/** Files read at once: enough to keep the thread pool busy, few enough for any open-file limit. */
+const FILES_AT_ONCE = 16;
+
 /**
- * `<prefix>/<path>` -> "dir" | "symlink TARGET" | "file HASH" (files streamed): where the tree lives and the host's
+ * `<prefix>/<path>` -> "dir" | "symlink TARGET" | "file HASH": where the tree lives and the host's
  * permission bits do not matter (image modes come from content, see initramfs/files-tree.ts).
+ * The entries of a directory are read at once (every build plans, and one file after another
+ * waited for each read in turn); the result, and the error thrown, follow sorted path order all the same.
  */
 export async function hashTree(root: string, prefix: string, options: TreeOptions = {}): Promise<Record<string, string>> {
   const readDir = options.readDir ?? ((dir: string) => readdir(dir));
-  const out: Record<string, string> = {};
-  const walk = async (dir: string): Promise<void> => {
-    for (const entry of (await readDir(dir)).sort()) {
-      const full = join(dir, entry);
-      const info = await lstat(full);
-      const name = `${prefix}/${relative(root, full)}`;
-      if (info.isDirectory()) {
-        if (options.extension === undefined) out[name] = "dir";
-        await walk(full);
-      } else if (options.extension !== undefined && !entry.endsWith(options.extension)) continue;
-      else if (info.isSymbolicLink()) out[name] = `symlink ${await readlink(full)}`;
-      else if (info.isFile()) {
+  const limit = limiter(FILES_AT_ONCE);
+  const walk = async (dir: string): Promise<Entry[]> => {
+    const names = (await readDir(dir)).sort();
+    const parts = await allInOrder(
+      names.map(async (entry): Promise<Entry[]> => {
+        const full = join(dir, entry);
+        const info = await limit(() => lstat(full));
+        const name = `${prefix}/${relative(root, full)}`;
+        if (info.isDirectory()) {
+          const below = await walk(full);
+          return options.extension === undefined ? [[name, "dir"], ...below] : below;
+        }
+        if (options.extension !== undefined && !entry.endsWith(options.extension)) return [];
+        if (info.isSymbolicLink()) return [[name, `symlink ${await limit(() => readlink(full))}`]];
+        if (!info.isFile()) return [];
         options.checkFile?.(full, info.size);
-        out[name] = `file ${await sha256File(full).catch((error: unknown) => Promise.reject(options.readError?.(full, error) ?? error))}`;
-      }
-    }
+        const hash = await limit(() => sha256File(full)).catch((error: unknown) => Promise.reject(options.readError?.(full, error) ?? error));
+        return [[name, `file ${hash}`]];
+      }),
+    );
+    return parts.flat();
   };
-  await walk(root);
-  return out;
+  return Object.fromEntries(await walk(root));
 }

@@ -4,6 +4,7 @@ import { invocationsFor } from "../stages/table.js";
 import type { StageInvocation } from "../stages/stage.js";
 import { toolchainRecipe } from "../toolchain/recipes.js";
 import type { ImageRecipe } from "../toolchain/recipes.js";
+import { allInOrder } from "../util/concurrency.js";
 import { packageRoot } from "../util/package-root.js";
 import { keyedInputs } from "./keyed-inputs.js";
 
@@ -23,9 +24,9 @@ export interface CollectedInputs {
 
 export async function collectInputs(config: ResolvedConfig, flavour: Flavour): Promise<CollectedInputs> {
   const toolchain = await toolchainRecipe(config);
-  const stages: CollectedStage[] = [];
-  for (const invocation of invocationsFor(config, flavour, packageRoot)) {
-    stages.push({ invocation, inputs: await keyedInputs(invocation, toolchain.key) });
-  }
+  // Every stage's files are read at once: planning runs before every build, the no-op one too.
+  const stages = await allInOrder(
+    invocationsFor(config, flavour, packageRoot).map(async (invocation): Promise<CollectedStage> => ({ invocation, inputs: await keyedInputs(invocation, toolchain.key) })),
+  );
   return { flavour, toolchain, stages };
 }

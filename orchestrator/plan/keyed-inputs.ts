@@ -2,6 +2,7 @@
 import { hashTree } from "../hash/tree.js";
 import { checkTreeFileSize, readTreeDir, unreadable } from "../initramfs/tree-read.js";
 import { sha256File } from "../hash/sha256.js";
+import { allInOrder } from "../util/concurrency.js";
 import type { StageFile, StageInvocation } from "../stages/stage.js";
 
 /**
@@ -10,7 +11,7 @@ import type { StageFile, StageInvocation } from "../stages/stage.js";
  */
 export async function keyedInputs(invocation: StageInvocation, toolchainKey: string): Promise<Record<string, string>> {
   const inputs: Record<string, string> = {};
-  for (const file of invocation.files) Object.assign(inputs, await keyedFile(file));
+  for (const keyed of await allInOrder(invocation.files.map(keyedFile))) Object.assign(inputs, keyed);
   for (const [name, value] of Object.entries(invocation.env)) inputs[`env:${name}`] = value;
   if (invocation.source !== null) inputs[`source:${invocation.source.name}`] = `${invocation.source.file} ${invocation.source.sha256}`;
   for (const [name, value] of Object.entries(invocation.values)) inputs[`config:${name}`] = value;
