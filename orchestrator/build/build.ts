@@ -175,7 +175,7 @@ export async function build(options: BuildOptions): Promise<BuildOutcome> {
   // The cache is pruned while out/ is written: pruning keeps every artifact of this build's outcomes.
   const pruned = keepCacheBounded(store, outcomes, prunePolicy, reporter);
   pruned.catch(() => undefined);
-  const published = complete ? await publish(outDir, config, plan, outcomes, { cwd: options.cwd, engine: typeof engine === "function" ? engine : async () => engine }) : null;
+  const published = complete ? await publish(outDir, config, plan, outcomes, { cwd: options.cwd, engine: typeof engine === "function" ? engine : async () => engine, cacheRoot }) : null;
   if (remote?.exports) {
     const artifacts = outcomes.map((o) => ({ stage: o.name, key: o.key, dir: o.dir }));
     // The QEMU runner image too, when this engine has it (run/test made it); pushImage skips an absent one.

@@ -37,7 +37,7 @@ export async function publish(
   config: ResolvedConfig,
   plan: BuildPlan,
   outcomes: readonly StageOutcome[],
-  recording: Pick<RecordBuildInput, "cwd" | "engine">,
+  recording: Pick<RecordBuildInput, "cwd" | "engine" | "cacheRoot">,
 ): Promise<PublishedBuild> {
   await mkdir(outDir, { recursive: true });
   const previous = await readFile(join(outDir, "metadata.json"), "utf8").then(
@@ -95,6 +95,7 @@ export async function publish(
     stages: outcomes,
     outputs,
     engine: recording.engine,
+    ...(recording.cacheRoot === undefined ? {} : { cacheRoot: recording.cacheRoot }),
   });
   return { ...published, copied };
 }

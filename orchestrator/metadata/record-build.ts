@@ -10,7 +10,7 @@ import { assembleMetadata } from "./assemble-metadata.js";
 import { kernelFacts, stageRecords } from "./gather-facts.js";
 import type { StageFact } from "./gather-facts.js";
 import type { BuildMetadata, FileDigest } from "./metadata-schema.js";
-import { readPreviousMetadata, writeMetadata } from "./write-metadata.js";
+import { readPreviousMetadata, writeMetadata, writtenRecordPath } from "./write-metadata.js";
 
 export interface RecordBuildInput {
   /** The project directory: paths in metadata.json are relative to it. */
@@ -25,6 +25,8 @@ export interface RecordBuildInput {
   readonly outputs: Readonly<Record<string, FileDigest>>;
   /** Asked for the engine's version and the toolchain image id, only when a stage ran. */
   readonly engine: () => Promise<Engine>;
+  /** The cache, where the digest of the metadata.json written is remembered (see writtenRecordPath); none: it is read back through its schema. */
+  readonly cacheRoot?: string;
 }
 
 async function engineFacts(input: RecordBuildInput, tag: string): Promise<{ engine: BuildMetadata["engine"]; imageId: string | null }> {
@@ -42,7 +44,8 @@ const SOURCE_OF_STAGE = { linux: "kernel", busybox: "busybox", openrc: "openrc" 
 export async function recordBuild(input: RecordBuildInput): Promise<{ metadata: string; sbom: string }> {
   const { config } = input;
   const metadataPath = join(input.outDir, "metadata.json");
-  const previous = await readPreviousMetadata(metadataPath);
+  const record = input.cacheRoot === undefined ? undefined : writtenRecordPath(input.cacheRoot, metadataPath);
+  const previous = await readPreviousMetadata(metadataPath, record);
   const recipe = input.toolchain;
   const { engine, imageId } = await engineFacts(input, recipe.tag);
   const dirOf = (name: string) => input.stages.find((s) => s.name === name)?.dir ?? null;
@@ -71,6 +74,7 @@ export async function recordBuild(input: RecordBuildInput): Promise<{ metadata: 
       builtAt: new Date().toISOString(),
     }),
     previous,
+    record,
   );
 
   const iso = input.outputs["levitate.iso"];

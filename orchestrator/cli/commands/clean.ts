@@ -19,7 +19,7 @@ machine are kept. With flags, also:
                    (LEVITATE_VOLUME_PREFIX, default levitate; the next build is cold)
       --images     toolchain and QEMU runner images
       --cache      host cache: finished artifacts, verified downloads, remembered configs,
-                   compressed initramfs pieces
+                   compressed initramfs pieces, digests of written metadata.json files
       --disks      VM disks (the levitate-disks volume): data written by guests is lost
       --all        all of the above except --disks
   -n, --dry-run    list what would be removed
@@ -84,7 +84,7 @@ export const cleanCommand: Command = async (args, context) => {
   }
   if (values.cache || all) {
     const root = cacheRoot(context.env);
-    for (const dir of ["artifacts", "downloads", "last", "configs", "initramfs-pieces"]) {
+    for (const dir of ["artifacts", "downloads", "last", "configs", "initramfs-pieces", "metadata-written"]) {
       const path = join(root, dir);
       const present = await readdir(path).then(() => true, () => false);
       if (!present) continue;

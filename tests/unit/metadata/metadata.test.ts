@@ -8,7 +8,7 @@ import type { MetadataFacts } from "../../../orchestrator/metadata/assemble-meta
 import { kernelFacts, stageRecords } from "../../../orchestrator/metadata/gather-facts.js";
 import { metadataProblems } from "../../../orchestrator/metadata/metadata-schema.js";
 import { buildCommand } from "../../../orchestrator/metadata/reproducer.js";
-import { readPreviousMetadata, writeMetadata } from "../../../orchestrator/metadata/write-metadata.js";
+import { readPreviousMetadata, writeMetadata, writtenRecordPath } from "../../../orchestrator/metadata/write-metadata.js";
 
 const KEY = "1".repeat(64);
 
@@ -100,5 +100,27 @@ describe("metadata", () => {
     const dir = await mkdtemp(join(tmpdir(), "levitate-metadata-"));
     const other = assembleMetadata(facts({ stages: [{ ...facts().stages[0]!, key: "9".repeat(64) }] }));
     expect((await writeMetadata(join(dir, "m.json"), other, previous)).engine).toBeNull();
+  });
+
+  it("reads back the file it wrote as written, and checks any other bytes against the schema", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "levitate-metadata-"));
+    const path = join(dir, "out", "metadata.json");
+    const record = writtenRecordPath(join(dir, "cache"), path);
+    expect(record).toBe(writtenRecordPath(join(dir, "cache"), join(dir, "out", ".", "metadata.json")));
+    const written = await writeMetadata(path, assembleMetadata(facts()), null, record);
+    expect(metadataProblems(JSON.parse(await readFile(path, "utf8")))).toEqual([]);
+    expect(await readPreviousMetadata(path, record)).toEqual(written);
+    // Edited by hand into something the schema refuses: its digest no longer matches, so it is checked.
+    const edited = { ...written, reproduce: { ...written.reproduce, config: "/home/me/levitate.yaml" } };
+    await writeFile(path, JSON.stringify(edited, null, 2) + "\n");
+    expect(await readPreviousMetadata(path, record)).toBeNull();
+    expect(await readPreviousMetadata(path)).toBeNull();
+    // A valid file the tool did not write there is read through the schema, and still counts.
+    const other = assembleMetadata(facts({ builtAt: "2026-12-01T00:00:00.000Z" }));
+    await writeFile(path, JSON.stringify(other));
+    expect(await readPreviousMetadata(path, record)).toEqual(other);
+    await writeFile(path, "{ not json");
+    expect(await readPreviousMetadata(path, record)).toBeNull();
+    expect(await readPreviousMetadata(join(dir, "absent.json"), record)).toBeNull();
   });
 });
