@@ -68,7 +68,11 @@ export KBUILD_BUILD_USER=levitate KBUILD_BUILD_HOST=levitate-docker KBUILD_BUILD
 # there (poisoning the freed initramfs and init memory a byte at a time, copying the initramfs into
 # tmpfs). Unrolled 8-byte loops keep -Os everywhere else; the kernel grew 0.1 MiB. (Under KVM
 # the byte-wise forms are fast either way; this machine has no working KVM to measure it on.)
-KCFLAGS="-mstringop-strategy=unrolled_loop"
+# -ftrack-macro-expansion=0: GCC stops recording where each token came from through macro
+# expansions, which it keeps only for diagnostics (the kernel's headers are mostly macros). The
+# objects are byte for byte the same; compiling takes about 6 % less CPU and a fifth fewer page
+# faults. A compile error then names the line, without the chain of macros that led there.
+KCFLAGS="-mstringop-strategy=unrolled_loop -ftrack-macro-expansion=0"
 objtool_switch=
 capflags_switch=
 kmake() {
