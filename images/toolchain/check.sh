@@ -48,8 +48,52 @@ C
     rm -rf "$tmp"
 fi
 
+# thp-heap.so (the image preloads it): a large anonymous mapping comes back on a 2 MiB boundary and,
+# where the kernel has transparent huge pages at all, advised for them ("hg" in smaps' VmFlags).
+thp=/usr/local/lib/levitate/thp-heap.so
+if [ ! -f "$thp" ]; then
+    problem "missing $thp"
+else
+    tmp=$(mktemp -d)
+    cat > "$tmp/map.c" <<'C'
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+int main(int argc, char **argv) {
+    size_t len = ((size_t)4 << 20) + 1;
+    char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) { puts("mmap failed"); return 1; }
+    if ((uintptr_t)p % ((uintptr_t)2 << 20) != 0) { printf("not on a 2 MiB boundary: %p\n", (void *)p); return 1; }
+    memset(p, 1, len);
+    if (argc > 1 && strcmp(argv[1], "--no-thp") == 0) return 0;
+    FILE *f = fopen("/proc/self/smaps", "r");
+    char line[512];
+    int inside = 0;
+    while (f != NULL && fgets(line, sizeof line, f) != NULL) {
+        unsigned long start, end;
+        if (sscanf(line, "%lx-%lx ", &start, &end) == 2) inside = start <= (uintptr_t)p && (uintptr_t)p < end;
+        else if (inside && strncmp(line, "VmFlags:", 8) == 0) {
+            if (strstr(line, " hg") != NULL) return 0;
+            printf("not advised for huge pages: %s", line);
+            return 1;
+        }
+    }
+    puts("the mapping is not in /proc/self/smaps");
+    return 1;
+}
+C
+    if ! gcc -O2 -o "$tmp/map" "$tmp/map.c"; then
+        problem "cannot compile the thp-heap.so check"
+    else
+        [ -d /sys/kernel/mm/transparent_hugepage ] && thp_mode= || thp_mode=--no-thp
+        out=$(LD_PRELOAD=$thp "$tmp/map" $thp_mode 2>&1) || problem "thp-heap.so: $out"
+    fi
+    rm -rf "$tmp"
+fi
+
 if [ -n "$problems" ]; then
     echo "toolchain self-check FAILED:$problems" >&2
     exit 1
 fi
-echo "toolchain self-check passed: $(gcc -dumpversion) gcc, musl-cc static, grub i386-pc + x86_64-efi"
+echo "toolchain self-check passed: $(gcc -dumpversion) gcc, musl-cc static, grub i386-pc + x86_64-efi, thp-heap.so"
