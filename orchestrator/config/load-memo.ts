@@ -1,11 +1,9 @@
 // An unchanged project skips YAML and schema work: a resolved config is remembered with the stat of every file it was read from.
-import { readdirSync, statSync } from "node:fs";
 import { readdir, readFile, rm, stat } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { sha256 } from "../hash/sha256.js";
 import { writeFileAtomic } from "../util/atomic.js";
-import { toolVersion } from "../util/package-root.js";
+import { codeStamp, toolVersion } from "../util/package-root.js";
 import type { LoadConfigOptions } from "./load.js";
 import { deepFreeze } from "./resolved.js";
 import { semanticReadPaths } from "./semantic.js";
@@ -88,7 +86,8 @@ function requestOf(options: LoadConfigOptions & { readonly cwd: string; readonly
   const { env } = options;
   return JSON.stringify({
     tool: toolVersion(),
-    code: codeSignature(),
+    // Every module of this folder: a rebuilt loader never reuses what an older one resolved.
+    code: codeStamp(import.meta.url),
     cwd: options.cwd,
     configPath: options.configPath ?? null,
     profile: options.profile ?? null,
@@ -96,16 +95,4 @@ function requestOf(options: LoadConfigOptions & { readonly cwd: string; readonly
     mirrorSites: options.mirrorSites ?? null,
     env: ["HOME", "LEVITATE_PROFILE", "LEVITATE_MIRROR", "LEVITATE_MIRROR_SITES"].map((name) => env[name] ?? null),
   });
-}
-
-/** The stat of every module of this folder: a rebuilt loader never reuses what an older one resolved. */
-function codeSignature(): string {
-  const dir = dirname(fileURLToPath(import.meta.url));
-  return readdirSync(dir)
-    .sort()
-    .map((name) => {
-      const info = statSync(join(dir, name), { bigint: true });
-      return `${name} ${info.size} ${info.mtimeNs}`;
-    })
-    .join("\n");
 }

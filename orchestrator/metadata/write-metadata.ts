@@ -1,10 +1,9 @@
 // Writes out/metadata.json atomically, never with less than the previous one knew; reads back what it wrote without loading its schema.
-import { readdirSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
 import { sha256 } from "../hash/sha256.js";
 import { writeFileAtomic } from "../util/atomic.js";
+import { codeStamp } from "../util/package-root.js";
 import { keepKnown } from "./assemble-metadata.js";
 import type { BuildMetadata } from "./metadata-schema.js";
 
@@ -17,17 +16,13 @@ export function writtenRecordPath(cacheRoot: string, metadataPath: string): stri
   return join(cacheRoot, "metadata-written", sha256(resolve(metadataPath)).slice(0, 16));
 }
 
+let schemaStamp: string | undefined;
+
 /** The metadata's bytes and the schema module's build: a rebuilt or upgraded tool trusts nothing an older one wrote. */
 function writtenDigest(text: string): string {
-  const dir = dirname(fileURLToPath(import.meta.url));
-  const schema = readdirSync(dir)
-    .filter((name) => name.startsWith("metadata-schema."))
-    .sort()
-    .map((name) => {
-      const info = statSync(join(dir, name), { bigint: true });
-      return `${name} ${info.size} ${info.mtimeNs}\n`;
-    });
-  return sha256(`${schema.join("")}${text}`);
+  // Stat'ed once a process: a publish reads the previous file back, then writes the next.
+  schemaStamp ??= codeStamp(import.meta.url, "metadata-schema.");
+  return sha256(`${schemaStamp}\n${text}`);
 }
 
 /**
